@@ -1,0 +1,129 @@
+import { encodeFrame, type PacketRoute, type RocePacket, type TxProvenance } from '@rdmalab/roce';
+import { classifyPacket } from '../fault/packet-class.js';
+import { macForIp } from '../fabric/mac-address.js';
+import { writeCapture } from './capture-file.js';
+import { type Exposure, ExposureTracker } from './exposure-tracker.js';
+import type { DmaFaultRecord, TapRecord } from './tap-record.js';
+
+export interface WireTapOptions {
+  /** Keep every frame for pcap export (default true). */
+  pcap?: boolean;
+  /** Keep a TapRecord per packet with its fate (default true). */
+  records?: boolean;
+  /** Compare retransmissions with first transmissions and record exposures (default true). */
+  forensics?: boolean;
+}
+
+/** A captured Ethernet frame and when it left its host. */
+export interface CapturedFrame {
+  timeNs: number;
+  frame: Uint8Array;
+}
+
+/**
+ * The mirror port of the simulated fabric: it sees every packet a host hands to the network — before
+ * the fault plan acts on it, so dropped packets and retransmissions are both in the capture — and
+ * keeps frames for pcap export, one record per packet with its fate, the exposures found by comparing
+ * retransmissions with first transmissions, and the DMA faults the IOMMU models reported.
+ */
+export class WireTap {
+  readonly records: TapRecord[] = [];
+  readonly frames: CapturedFrame[] = [];
+  readonly dmaFaults: DmaFaultRecord[] = [];
+  readonly #tracker = new ExposureTracker();
+  readonly #ipId = new Map<string, number>();
+  readonly #macs = new Map<string, string>();
+  readonly #pcap: boolean;
+  readonly #records: boolean;
+  readonly #forensics: boolean;
+  #index = 0;
+
+  constructor(options: WireTapOptions = {}) {
+    this.#pcap = options.pcap ?? true;
+    this.#records = options.records ?? true;
+    this.#forensics = options.forensics ?? true;
+  }
+
+  /** Whether the tap does anything at all: the fabric skips it entirely when not. */
+  get active(): boolean {
+    return this.#pcap || this.#records || this.#forensics;
+  }
+
+  get exposures(): readonly Exposure[] {
+    return this.#tracker.exposures;
+  }
+
+  /** Record one transmitted packet; returns its record (for the fabric to set the fate) when records are kept. */
+  capture(
+    from: string,
+    to: string | undefined,
+    packet: RocePacket,
+    route: PacketRoute,
+    provenance: TxProvenance | undefined,
+    nowNs: number,
+  ): TapRecord | undefined {
+    const index = this.#index++;
+    if (this.#pcap) {
+      // IPv4 Identification counts per source address, as a host's IP stack does: deterministic per run.
+      const id = this.#ipId.get(route.srcIp) ?? 0;
+      this.#ipId.set(route.srcIp, (id + 1) & 0xffff);
+      this.frames.push({
+        timeNs: nowNs,
+        frame: encodeFrame({
+          srcMac: this.mac(route.srcIp),
+          dstMac: this.mac(route.dstIp),
+          srcIp: route.srcIp,
+          dstIp: route.dstIp,
+          srcQpn: route.srcQpn,
+          packet,
+          identification: id,
+        }),
+      });
+    }
+    if (this.#forensics) {
+      if (provenance) this.#tracker.onTransmit(from, packet, route, provenance, nowNs);
+      else if (packet.aeth) this.#tracker.onResponse(packet, route);
+    }
+    if (!this.#records) return undefined;
+    const record: TapRecord = {
+      index,
+      timeNs: nowNs,
+      from,
+      to,
+      srcIp: route.srcIp,
+      dstIp: route.dstIp,
+      srcQpn: route.srcQpn,
+      destQp: packet.bth.destQp,
+      opcode: packet.bth.opcode,
+      psn: packet.bth.psn,
+      class: classifyPacket(packet),
+      retransmission: provenance?.retransmission ?? false,
+      fate: 'delivered',
+    };
+    this.records.push(record);
+    return record;
+  }
+
+  recordDmaFault(fault: DmaFaultRecord): void {
+    this.dmaFaults.push(fault);
+  }
+
+  /** Every captured frame as a pcap file (Ethernet link type, nanosecond timestamps from virtual time). */
+  pcap(): Uint8Array {
+    return writeCapture(this.frames);
+  }
+
+  /** PSNs the forensics still remembers (awaiting acknowledgement). */
+  get trackedPsns(): number {
+    return this.#tracker.tracked;
+  }
+
+  private mac(ip: string): string {
+    let mac = this.#macs.get(ip);
+    if (!mac) {
+      mac = macForIp(ip);
+      this.#macs.set(ip, mac);
+    }
+    return mac;
+  }
+}
