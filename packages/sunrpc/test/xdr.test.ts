@@ -47,7 +47,9 @@ describe('XdrEncoder primitives (RFC 4506 byte layout)', () => {
     enc.writeOpaque(new Uint8Array([1, 2, 3, 4, 5]));
     enc.writeString('abc');
     enc.writeFixedOpaque(new Uint8Array([9]), 1);
-    expect(hex(enc.finish().toBytes())).toBe('00000005' + '0102030405000000' + '00000003' + '61626300' + '09000000');
+    expect(hex(enc.finish().toBytes())).toBe(
+      '00000005' + '0102030405000000' + '00000003' + '61626300' + '09000000',
+    );
   });
 
   it('encodes non-ASCII strings as UTF-8 and counts bytes against the maximum', () => {
@@ -66,7 +68,9 @@ describe('XdrEncoder primitives (RFC 4506 byte layout)', () => {
     expect(catchXdr(() => new XdrEncoder().writeUhyper(2n ** 64n)).code).toBe('ERANGE');
     expect(catchXdr(() => new XdrEncoder().writeHyper(2 ** 60)).code).toBe('ERANGE');
     expect(catchXdr(() => new XdrEncoder().writeEnum(2, new Set([1]))).code).toBe('EINVAL');
-    expect(catchXdr(() => new XdrEncoder().writeArray([1, 2, 3], 2, (e, v) => e.writeInt(v))).code).toBe('E2BIG');
+    expect(catchXdr(() => new XdrEncoder().writeArray([1, 2, 3], 2, (e, v) => e.writeInt(v))).code).toBe(
+      'E2BIG',
+    );
   });
 
   it('a fixed buffer that runs out is EMSGSIZE, not a silent reallocation', () => {
@@ -145,14 +149,24 @@ describe('XdrDecoder', () => {
     const bytes = new Uint8Array([0, 0, 0, 0, 0, 0, 0, 2]);
     const dec = new XdrDecoder(bytes);
     dec.readBool('first');
-    expect(catchXdr(() => dec.readBool('second'))).toMatchObject({ code: 'EINVAL', field: 'second', offset: 4 });
-    expect(catchXdr(() => new XdrDecoder(bytes.subarray(4)).readEnum('stat', new Set([0, 1]))).code).toBe('EINVAL');
-    expect(catchXdr(() => new XdrDecoder(bytes.subarray(4)).readUnion('u', { 0: () => 0 })).code).toBe('EINVAL');
+    expect(catchXdr(() => dec.readBool('second'))).toMatchObject({
+      code: 'EINVAL',
+      field: 'second',
+      offset: 4,
+    });
+    expect(catchXdr(() => new XdrDecoder(bytes.subarray(4)).readEnum('stat', new Set([0, 1]))).code).toBe(
+      'EINVAL',
+    );
+    expect(catchXdr(() => new XdrDecoder(bytes.subarray(4)).readUnion('u', { 0: () => 0 })).code).toBe(
+      'EINVAL',
+    );
   });
 
   it('an array count over the maximum or beyond the data is rejected before allocating', () => {
     const huge = new Uint8Array([0xff, 0xff, 0xff, 0xff]);
-    expect(catchXdr(() => new XdrDecoder(huge).readArray('gids', 16, (d) => d.readUint('gid'))).code).toBe('E2BIG');
+    expect(catchXdr(() => new XdrDecoder(huge).readArray('gids', 16, (d) => d.readUint('gid'))).code).toBe(
+      'E2BIG',
+    );
     expect(catchXdr(() => new XdrDecoder(huge).readArray('list', 2 ** 32, (d) => d.readUint('v'))).code).toBe(
       'EBADMSG',
     );
@@ -207,7 +221,13 @@ describe('XdrBuf page lists', () => {
     const [page] = memory.allocPages(1, 'test:straddle');
     const stream = new Uint8Array(24).map((_, i) => i + 1);
     page!.bytes.set(stream.subarray(6, 15), 40);
-    const buf = new XdrBuf({ head: stream.subarray(0, 6), pages: [page!], pageBase: 40, pageLen: 9, tail: stream.subarray(15) });
+    const buf = new XdrBuf({
+      head: stream.subarray(0, 6),
+      pages: [page!],
+      pageBase: 40,
+      pageLen: 9,
+      tail: stream.subarray(15),
+    });
     const dec = new XdrDecoder(buf);
     const words = dec.readFixedArray('w', 6, (d) => d.readUint('w'));
     expect(words).toEqual([0x01020304, 0x05060708, 0x090a0b0c, 0x0d0e0f10, 0x11121314, 0x15161718]);
@@ -239,7 +259,8 @@ describe('XdrBuf page lists', () => {
     expect(dst[0]!.bytes[10]).toBe(3);
     expect(pd.readUint('eof')).toBe(1);
     expect(
-      catchXdr(() => new XdrDecoder(placed).readOpaqueInto('data', { pages: dst, base: 0, length: 100 })).code,
+      catchXdr(() => new XdrDecoder(placed).readOpaqueInto('data', { pages: dst, base: 0, length: 100 }))
+        .code,
     ).toBe('E2BIG');
     for (const p of dst) memory.free(p);
   });

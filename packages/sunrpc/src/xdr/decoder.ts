@@ -1,7 +1,7 @@
 import type { Page } from '@rdmalab/kernel';
 import { PAGE_SIZE } from '@rdmalab/kernel';
 import { XdrError } from './errors.js';
-import { type XdrPageRange, pageViews, XdrBuf } from './xdr-buf.js';
+import { pageViews, XdrBuf, type XdrPageRange } from './xdr-buf.js';
 
 const TWO_32 = 2 ** 32;
 const PAD = [0, 3, 2, 1] as const;
@@ -127,7 +127,8 @@ export class XdrDecoder {
     const at = this.offset;
     const high = this.readUint(field);
     const low = this.readUint(field);
-    if (high > 0x1fffff) throw new XdrError('ERANGE', field, at, 'unsigned hyper does not fit a safe integer');
+    if (high > 0x1fffff)
+      throw new XdrError('ERANGE', field, at, 'unsigned hyper does not fit a safe integer');
     return high * TWO_32 + low;
   }
 
@@ -212,9 +213,15 @@ export class XdrDecoder {
   readArray<T>(field: string, maxCount: number, readItem: (dec: XdrDecoder, index: number) => T): T[] {
     const at = this.offset;
     const count = this.readUint(field);
-    if (count > maxCount) throw new XdrError('E2BIG', field, at, `${count} items exceed the maximum ${maxCount}`);
+    if (count > maxCount)
+      throw new XdrError('E2BIG', field, at, `${count} items exceed the maximum ${maxCount}`);
     if (count * 4 > this.remaining) {
-      throw new XdrError('EBADMSG', field, at, `${count} items cannot fit in the ${this.remaining} bytes left`);
+      throw new XdrError(
+        'EBADMSG',
+        field,
+        at,
+        `${count} items cannot fit in the ${this.remaining} bytes left`,
+      );
     }
     const out = new Array<T>(count);
     for (let i = 0; i < count; i++) out[i] = readItem(this, i);
@@ -223,6 +230,14 @@ export class XdrDecoder {
 
   /** T[count] (RFC 4506 §4.12). */
   readFixedArray<T>(field: string, count: number, readItem: (dec: XdrDecoder, index: number) => T): T[] {
+    if (count * 4 > this.remaining) {
+      throw new XdrError(
+        'EBADMSG',
+        field,
+        this.offset,
+        `${count} items cannot fit in the ${this.remaining} bytes left`,
+      );
+    }
     const out = new Array<T>(count);
     for (let i = 0; i < count; i++) out[i] = readItem(this, i);
     return out;
@@ -286,7 +301,12 @@ export class XdrDecoder {
       throw new XdrError('E2BIG', field, at, `length ${length} exceeds the maximum ${maxLength}`);
     }
     if (length > this.remaining) {
-      throw new XdrError('EBADMSG', field, at, `length ${length} runs past the end (${this.remaining} bytes left)`);
+      throw new XdrError(
+        'EBADMSG',
+        field,
+        at,
+        `length ${length} runs past the end (${this.remaining} bytes left)`,
+      );
     }
     return length;
   }

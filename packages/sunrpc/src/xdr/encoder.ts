@@ -92,7 +92,7 @@ export class XdrEncoder {
   /** enum (RFC 4506 §4.3); with `values`, anything outside them is EINVAL. */
   writeEnum(value: number, values?: ReadonlySet<number>, field = 'enum'): void {
     if (values !== undefined && !values.has(value)) {
-      throw new XdrError('EINVAL', field, this.length, `${value} is not a value of this enum`);
+      throw new XdrError('EINVAL', field, this.length, `${value} is not a value of this enum`, 'encode');
     }
     this.writeInt(value, field);
   }
@@ -151,7 +151,13 @@ export class XdrEncoder {
   /** opaque[n] (RFC 4506 §4.9): exactly `length` bytes, then zero pad to a multiple of four. */
   writeFixedOpaque(bytes: Uint8Array, length: number, field = 'opaque'): void {
     if (bytes.length !== length) {
-      throw new XdrError('EINVAL', field, this.length, `fixed opaque needs ${length} bytes, got ${bytes.length}`);
+      throw new XdrError(
+        'EINVAL',
+        field,
+        this.length,
+        `fixed opaque needs ${length} bytes, got ${bytes.length}`,
+        'encode',
+      );
     }
     this.writeBytesPadded(bytes, field);
   }
@@ -159,7 +165,13 @@ export class XdrEncoder {
   /** opaque<max> (RFC 4506 §4.10): length word, bytes, zero pad. */
   writeOpaque(bytes: Uint8Array, maxLength = 0xffffffff, field = 'opaque'): void {
     if (bytes.length > maxLength) {
-      throw new XdrError('E2BIG', field, this.length, `${bytes.length} bytes exceed the maximum ${maxLength}`);
+      throw new XdrError(
+        'E2BIG',
+        field,
+        this.length,
+        `${bytes.length} bytes exceed the maximum ${maxLength}`,
+        'encode',
+      );
     }
     this.writeUint(bytes.length, field);
     this.writeBytesPadded(bytes, field);
@@ -181,7 +193,13 @@ export class XdrEncoder {
       }
       if (i === n) {
         if (n > maxLength) {
-          throw new XdrError('E2BIG', field, this.length, `${n} bytes exceed the maximum ${maxLength}`);
+          throw new XdrError(
+            'E2BIG',
+            field,
+            this.length,
+            `${n} bytes exceed the maximum ${maxLength}`,
+            'encode',
+          );
         }
         this.view.setUint32(this.pos, n);
         this.pos = start + n;
@@ -200,7 +218,13 @@ export class XdrEncoder {
     field = 'array',
   ): void {
     if (items.length > maxCount) {
-      throw new XdrError('E2BIG', field, this.length, `${items.length} items exceed the maximum ${maxCount}`);
+      throw new XdrError(
+        'E2BIG',
+        field,
+        this.length,
+        `${items.length} items exceed the maximum ${maxCount}`,
+        'encode',
+      );
     }
     this.writeUint(items.length, field);
     for (let i = 0; i < items.length; i++) writeItem(this, items[i]!, i);
@@ -214,13 +238,23 @@ export class XdrEncoder {
     field = 'array',
   ): void {
     if (items.length !== count) {
-      throw new XdrError('EINVAL', field, this.length, `fixed array needs ${count} items, got ${items.length}`);
+      throw new XdrError(
+        'EINVAL',
+        field,
+        this.length,
+        `fixed array needs ${count} items, got ${items.length}`,
+        'encode',
+      );
     }
     for (let i = 0; i < count; i++) writeItem(this, items[i]!, i);
   }
 
   /** *T optional-data (RFC 4506 §4.19): FALSE, or TRUE then the value. */
-  writeOptional<T>(value: T | undefined, writeValue: (enc: XdrEncoder, value: T) => void, field = 'optional'): void {
+  writeOptional<T>(
+    value: T | undefined,
+    writeValue: (enc: XdrEncoder, value: T) => void,
+    field = 'optional',
+  ): void {
     if (value === undefined) {
       this.writeBool(false, field);
     } else {
@@ -249,12 +283,24 @@ export class XdrEncoder {
     field = 'opaque',
   ): void {
     if (this.tailStart >= 0) {
-      throw new XdrError('EINVAL', field, this.length, 'an XdrBuf holds one page list; this stream already has one');
+      throw new XdrError(
+        'EINVAL',
+        field,
+        this.length,
+        'an XdrBuf holds one page list; this stream already has one',
+        'encode',
+      );
     }
     if (length > maxLength) {
-      throw new XdrError('E2BIG', field, this.length, `${length} bytes exceed the maximum ${maxLength}`);
+      throw new XdrError(
+        'E2BIG',
+        field,
+        this.length,
+        `${length} bytes exceed the maximum ${maxLength}`,
+        'encode',
+      );
     }
-    checkPageRange(field, pages, base, length);
+    checkPageRange(field, pages, base, length, 'encode');
     this.writeUint(length, field);
     this.tailStart = this.pos;
     this.pages = pages;
@@ -288,6 +334,7 @@ export class XdrEncoder {
         field,
         this.length,
         `fixed ${this.buf.length}-byte buffer cannot hold ${n} more bytes`,
+        'encode',
       );
     }
     const next = new Uint8Array(Math.max(need, this.buf.length * 2));
@@ -297,6 +344,6 @@ export class XdrEncoder {
   }
 
   private range(field: string, value: number | bigint, what: string): never {
-    throw new XdrError('ERANGE', field, this.length, `${String(value)} is not ${what}`);
+    throw new XdrError('ERANGE', field, this.length, `${String(value)} is not ${what}`, 'encode');
   }
 }

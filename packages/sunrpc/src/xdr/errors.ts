@@ -20,6 +20,8 @@ export class XdrError extends Error {
     /** Byte offset of the item from the start of the XDR stream. */
     readonly offset: number,
     detail: string,
+    /** Whether this came from a decoder (bad input) or an encoder (a bad value to send). */
+    readonly direction: 'decode' | 'encode' = 'decode',
   ) {
     super(`${code}: ${field} at byte ${offset}: ${detail}`);
   }

@@ -99,9 +99,15 @@ export class XdrBuf {
 }
 
 /** EINVAL unless `pages` cover [base, base + length). */
-export function checkPageRange(field: string, pages: readonly Page[], base: number, length: number): void {
+export function checkPageRange(
+  field: string,
+  pages: readonly Page[],
+  base: number,
+  length: number,
+  direction: 'decode' | 'encode' = 'encode',
+): void {
   if (!Number.isInteger(base) || base < 0 || !Number.isInteger(length) || length < 0) {
-    throw new XdrError('EINVAL', field, 0, `bad page range base=${base} length=${length}`);
+    throw new XdrError('EINVAL', field, 0, `bad page range base=${base} length=${length}`, direction);
   }
   if (length > 0 && base + length > pages.length * PAGE_SIZE) {
     throw new XdrError(
@@ -109,6 +115,7 @@ export function checkPageRange(field: string, pages: readonly Page[], base: numb
       field,
       0,
       `${pages.length} page(s) cannot hold ${length} bytes from base ${base}`,
+      direction,
     );
   }
 }
