@@ -56,6 +56,29 @@ export {
   type ReplyHeader,
   type RpcMessageHeader,
 } from './rpc/message.js';
+// rpcbind client (RFC 1833)
+export { RpcbindClient, type RpcbindClientOptions } from './rpcbind/client.js';
+export {
+  decodeList,
+  decodeMapping,
+  decodeRpcb,
+  encodeList,
+  encodeMapping,
+  encodeRpcb,
+  formatUniversalAddress,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  PMAP_VERSION,
+  type PmapMapping,
+  PmapProc,
+  parseUniversalAddress,
+  RPCBIND_PORT,
+  RPCBIND_PROGRAM,
+  RPCBIND_VERSION_3,
+  RPCBIND_VERSION_4,
+  type RpcbEntry,
+  RpcbProc,
+} from './rpcbind/protocol.js';
 // Server
 export {
   type CallOrigin,
