@@ -20,8 +20,9 @@ const DEFAULT_MAX_HOLD_NS = 1_000_000;
 
 interface CompiledRule {
   readonly name: string;
-  readonly fromIp: string | undefined;
-  readonly toIp: string | undefined;
+  /** Host references (name or IP), resolved per packet so rules may name hosts added later. */
+  readonly from: string | undefined;
+  readonly to: string | undefined;
   readonly opcodes: ReadonlySet<number> | undefined;
   readonly classes: ReadonlySet<PacketClass> | undefined;
   readonly psnFirst: number | undefined;
@@ -51,8 +52,9 @@ export interface RuleStats {
 }
 
 /**
- * Evaluates a fault plan's packet rules and partitions against packets crossing the switch. Hosts in
- * rules are resolved to IPs once, when the rule is added.
+ * Evaluates a fault plan's packet rules and partitions against packets crossing the switch. Hosts are
+ * named by name or IP and resolved when a packet is judged, so a plan may be given before its hosts
+ * exist; `unresolvedHosts()` lists references that still name no host.
  */
 export class FaultInjector {
   readonly #rules: CompiledRule[] = [];
@@ -61,7 +63,7 @@ export class FaultInjector {
 
   constructor(
     private readonly random: Random,
-    private readonly resolveHost: (nameOrIp: string, field: string) => string,
+    private readonly resolveHost: (nameOrIp: string) => string | undefined,
   ) {}
 
   /** Add a rule; returns a function that removes it. */
@@ -97,11 +99,11 @@ export class FaultInjector {
     }
     if (!partition.window) throw new SimError('EINVAL', 'partition.window is required');
     checkWindow('partition.window', partition.window);
-    const compiled: CompiledPartition = {
-      a: this.resolveHost(partition.between[0], 'partition.between[0]'),
-      b: this.resolveHost(partition.between[1], 'partition.between[1]'),
-      window: { ...partition.window },
-    };
+    const [a, b] = partition.between;
+    if (typeof a !== 'string' || typeof b !== 'string') {
+      throw new SimError('EINVAL', 'partition.between must name two hosts (name or IP)');
+    }
+    const compiled: CompiledPartition = { a, b, window: { ...partition.window } };
     this.#partitions.push(compiled);
     return () => {
       const at = this.#partitions.indexOf(compiled);
@@ -112,9 +114,10 @@ export class FaultInjector {
   /** Whether the path between two hosts is cut at `nowNs`. */
   partitioned(srcIp: string, dstIp: string, nowNs: number): boolean {
     for (const p of this.#partitions) {
-      if (((p.a === srcIp && p.b === dstIp) || (p.a === dstIp && p.b === srcIp)) && inWindow(p.window, nowNs)) {
-        return true;
-      }
+      if (!inWindow(p.window, nowNs)) continue;
+      const a = this.resolveHost(p.a);
+      const b = this.resolveHost(p.b);
+      if ((a === srcIp && b === dstIp) || (a === dstIp && b === srcIp)) return true;
     }
     return false;
   }
@@ -127,6 +130,20 @@ export class FaultInjector {
     return this.#partitions.length > 0;
   }
 
+  /** Host references in rules and partitions that name no host (yet). */
+  unresolvedHosts(): string[] {
+    const refs = new Set<string>();
+    for (const r of this.#rules) {
+      if (r.from !== undefined) refs.add(r.from);
+      if (r.to !== undefined) refs.add(r.to);
+    }
+    for (const p of this.#partitions) {
+      refs.add(p.a);
+      refs.add(p.b);
+    }
+    return [...refs].filter((ref) => this.resolveHost(ref) === undefined).sort();
+  }
+
   stats(): RuleStats[] {
     return this.#rules.map((r) => ({ name: r.name, matches: r.matches, fired: r.fired }));
   }
@@ -137,8 +154,8 @@ export class FaultInjector {
     let decision = PASS;
     let cls: PacketClass | undefined;
     for (const rule of this.#rules) {
-      if (rule.fromIp !== undefined && rule.fromIp !== route.srcIp) continue;
-      if (rule.toIp !== undefined && rule.toIp !== route.dstIp) continue;
+      if (rule.from !== undefined && this.resolveHost(rule.from) !== route.srcIp) continue;
+      if (rule.to !== undefined && this.resolveHost(rule.to) !== route.dstIp) continue;
       if (rule.opcodes && !rule.opcodes.has(packet.bth.opcode)) continue;
       if (rule.classes) {
         cls ??= classifyPacket(packet);
@@ -204,8 +221,8 @@ export class FaultInjector {
     }
     return {
       name,
-      fromIp: match.from === undefined ? undefined : this.resolveHost(match.from, `${field}.match.from`),
-      toIp: match.to === undefined ? undefined : this.resolveHost(match.to, `${field}.match.to`),
+      from: checkHostRef(`${field}.match.from`, match.from),
+      to: checkHostRef(`${field}.match.to`, match.to),
       opcodes,
       classes,
       psnFirst,
@@ -256,4 +273,11 @@ function compileAction(field: string, rule: string, action: FaultAction): FaultD
         `${field}.action.type "${String((action as { type: unknown }).type)}" is not drop, delay, duplicate or reorder`,
       );
   }
+}
+
+function checkHostRef(field: string, ref: string | undefined): string | undefined {
+  if (ref !== undefined && (typeof ref !== 'string' || ref.length === 0)) {
+    throw new SimError('EINVAL', `${field} must be a host name or IPv4 address`);
+  }
+  return ref;
 }
