@@ -1,0 +1,36 @@
+import { type ExtHeader, type OpcodeInfo, opcodeInfo } from '../wire/opcodes.js';
+import type { RocePacket } from '../wire/packet.js';
+
+function hasHeader(packet: RocePacket, header: ExtHeader): boolean {
+  switch (header) {
+    case 'RETH':
+      return packet.reth !== undefined;
+    case 'AETH':
+      return packet.aeth !== undefined;
+    case 'ImmDt':
+      return packet.immDt !== undefined;
+    case 'IETH':
+      return packet.ieth !== undefined;
+    case 'AtomicETH':
+      return packet.atomicEth !== undefined;
+    case 'AtomicAckETH':
+      return packet.atomicAckEth !== undefined;
+    case 'DETH':
+      return packet.deth !== undefined;
+    case 'CNPReserved':
+      return true;
+  }
+}
+
+/**
+ * The opcode table row of an RC packet whose extension headers match what its opcode requires, or
+ * undefined for a packet the engine must drop (unknown opcode, not RC, a header missing, payload on
+ * an opcode without one).
+ */
+export function rcPacketInfo(packet: RocePacket): OpcodeInfo | undefined {
+  const info = opcodeInfo(packet.bth.opcode);
+  if (info === undefined || info.transport !== 'RC') return undefined;
+  for (const header of info.headers) if (!hasHeader(packet, header)) return undefined;
+  if (!info.hasPayload && packet.payload.length !== 0) return undefined;
+  return info;
+}
