@@ -84,7 +84,7 @@ export class CmAgent implements ConnectionManager {
       minRnrTimer: checkedCode('minRnrTimer', options.minRnrTimer ?? 12),
     };
     // Linux starts local comm IDs at a random value (cm.c xa_alloc_cyclic with a random start).
-    this.#nextCommId = (this.#random.nextU32() >>> 0) | 1;
+    this.#nextCommId = (this.#random.nextU32() | 1) >>> 0;
     this.#tidHigh = BigInt(this.#random.nextU32() >>> 0) << 32n;
     for (const device of devices) {
       device.setGsiHandler((packet, route) => this.receive(device, packet, route));
