@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { AethSyndrome, ackSyndrome, classifyAeth, nakSyndrome, RNR_TIMER_MICROS, rnrNakSyndrome } from '../src/index.js';
+import {
+  AethSyndrome,
+  ackSyndrome,
+  classifyAeth,
+  nakSyndrome,
+  RNR_TIMER_MICROS,
+  rnrNakSyndrome,
+} from '../src/index.js';
 
 describe('AETH syndrome', () => {
   it('encodes the values rxe sends: ACK 0x1F, RNR NAK 0x20|timer, NAKs 0x60..0x63', () => {

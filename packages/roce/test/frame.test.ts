@@ -31,12 +31,26 @@ describe('decodeFrame on real hardware', () => {
     expect(f).toMatchObject({
       dstMac: 'e4:1d:2d:ab:2b:c2',
       srcMac: '7c:fe:90:64:3b:32',
-      ip: { src: '10.0.17.1', dst: '10.0.18.1', tos: 0xc2, ttl: 64, identification: 0x718c, dontFragment: true },
+      ip: {
+        src: '10.0.17.1',
+        dst: '10.0.18.1',
+        tos: 0xc2,
+        ttl: 64,
+        identification: 0x718c,
+        dontFragment: true,
+      },
       udp: { srcPort: 0, dstPort: 4791 },
       icrc: 0x2a00fd82,
       icrcVerified: true,
     });
-    expect(f.packet.bth).toMatchObject({ opcode: 0x81, becn: true, fecn: false, destQp: 0x118, psn: 0, pkey: 0xffff });
+    expect(f.packet.bth).toMatchObject({
+      opcode: 0x81,
+      becn: true,
+      fecn: false,
+      destQp: 0x118,
+      psn: 0,
+      pkey: 0xffff,
+    });
     expect(f.packet.payload).toHaveLength(0);
   });
 
@@ -54,7 +68,10 @@ describe('decodeFrame on real hardware', () => {
       identification: f.ip.identification,
       tos: f.ip.tos,
       ttl: f.ip.ttl,
-      packet: { bth: makeBth({ opcode: Opcode.CNP, destQp: 0x118, psn: 0, becn: true }), payload: new Uint8Array() },
+      packet: {
+        bth: makeBth({ opcode: Opcode.CNP, destQp: 0x118, psn: 0, becn: true }),
+        payload: new Uint8Array(),
+      },
     });
     expect(Buffer.from(bytes).toString('hex')).toBe(Buffer.from(CONNECTX4_CNP_FRAME).toString('hex'));
   });
@@ -88,7 +105,12 @@ describe('encodeFrame', () => {
 
   it('round-trips through decodeFrame', () => {
     const result = decodeFrame(frame);
-    expect(result.ok && result.value.packet.bth).toMatchObject({ opcode: 4, padCount: 3, ackReq: true, psn: 0x100 });
+    expect(result.ok && result.value.packet.bth).toMatchObject({
+      opcode: 4,
+      padCount: 3,
+      ackReq: true,
+      psn: 0x100,
+    });
     expect(result.ok && new TextDecoder().decode(result.value.packet.payload)).toBe('hello');
   });
 
@@ -108,15 +130,25 @@ describe('encodeFrame', () => {
     const plain = encodeFrame({ ...endpoints, packet: sendOnly }, { icrc: false });
     expect([...plain.subarray(plain.length - 4)]).toEqual([0, 0, 0, 0]);
     expect(decodeFrame(plain)).toMatchObject({ ok: false, reason: 'BAD_ICRC', offset: plain.length - 4 });
-    expect(decodeFrame(plain, { verifyIcrc: false })).toMatchObject({ ok: true, value: { icrcVerified: false } });
+    expect(decodeFrame(plain, { verifyIcrc: false })).toMatchObject({
+      ok: true,
+      value: { icrcVerified: false },
+    });
   });
 
   it('rejects bad addresses and missing headers with a RoceEncodeError naming the field', () => {
     expect(() => encodeFrame({ ...endpoints, srcMac: '02:00', packet: sendOnly })).toThrow(/EINVAL: srcMac/);
     expect(() => encodeFrame({ ...endpoints, dstIp: '10.0.0.256', packet: sendOnly })).toThrow(/EINVAL: dst/);
-    const ack = { bth: makeBth({ opcode: Opcode.RC_ACKNOWLEDGE, destQp: 1, psn: 0 }), payload: new Uint8Array() };
+    const ack = {
+      bth: makeBth({ opcode: Opcode.RC_ACKNOWLEDGE, destQp: 1, psn: 0 }),
+      payload: new Uint8Array(),
+    };
     expect(() => encodeFrame({ ...endpoints, packet: ack })).toThrow(/EINVAL: aeth/);
-    const ackWithReth = { ...ack, aeth: { syndrome: ackSyndrome(), msn: 0 }, reth: { va: 0n, rkey: 0, dmaLength: 0 } };
+    const ackWithReth = {
+      ...ack,
+      aeth: { syndrome: ackSyndrome(), msn: 0 },
+      reth: { va: 0n, rkey: 0, dmaLength: 0 },
+    };
     expect(() => encodeFrame({ ...endpoints, packet: ackWithReth })).toThrow(/does not carry reth/);
   });
 });

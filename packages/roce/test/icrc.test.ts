@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { computeIcrc } from '../src/wire/icrc.js';
-import { CONNECTX4_CNP_FRAME, CONNECTX4_CNP_ICRC_BYTES, SCAPY_UC_SEND_ONLY } from './fixtures/connectx4-cnp.js';
+import {
+  CONNECTX4_CNP_FRAME,
+  CONNECTX4_CNP_ICRC_BYTES,
+  SCAPY_UC_SEND_ONLY,
+} from './fixtures/connectx4-cnp.js';
 
 function icrcWireBytes(value: number): number[] {
   const out = new Uint8Array(4);

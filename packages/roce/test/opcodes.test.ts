@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  IbMtu,
   OPCODES,
   Opcode,
   opcodeInfo,
@@ -7,7 +8,6 @@ import {
   SEGMENT_OPCODES,
   segment,
   segmentOpcode,
-  IbMtu,
 } from '../src/index.js';
 
 describe('opcode table', () => {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { IbMtu, mtuBytes, mtuFromBytes, padCount, RoceEncodeError, segment, segmentCount } from '../src/index.js';
+import {
+  IbMtu,
+  mtuBytes,
+  mtuFromBytes,
+  padCount,
+  RoceEncodeError,
+  segment,
+  segmentCount,
+} from '../src/index.js';
 
 describe('MTU', () => {
   it('maps the IB MTU enum 1..5 to 256..4096 bytes', () => {

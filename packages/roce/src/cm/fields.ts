@@ -3,10 +3,10 @@
  * include/rdma/ibta_vol1_c12.h: a field starts at `offset` (bytes after the 24-byte MAD header),
  * `bit` bits below that byte's most significant bit, and is `bits` wide, big-endian.
  */
-import { formatIpv6 } from '../wire/ip-address.js';
+
 import { RoceEncodeError } from '../wire/errors.js';
 import { checkUint, checkUint64 } from '../wire/field-checks.js';
-import { parseGid } from '../wire/ip-address.js';
+import { formatIpv6, parseGid } from '../wire/ip-address.js';
 
 export type FieldKind = 'uint' | 'flag' | 'u64' | 'gid' | 'bytes';
 
@@ -57,7 +57,12 @@ function setBits(data: Uint8Array, start: number, bits: number, value: number): 
 }
 
 /** Writes `message`'s fields into `data` (the MAD data area, 232 bytes). Throws RoceEncodeError. */
-export function writeFields<T>(data: Uint8Array, specs: readonly FieldSpec<T>[], message: T, prefix = ''): void {
+export function writeFields<T>(
+  data: Uint8Array,
+  specs: readonly FieldSpec<T>[],
+  message: T,
+  prefix = '',
+): void {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   for (const spec of specs) {
     const value: unknown = message[spec.key];
@@ -79,13 +84,18 @@ export function writeFields<T>(data: Uint8Array, specs: readonly FieldSpec<T>[],
         view.setBigUint64(at, value as bigint);
         break;
       case 'gid':
-        if (typeof value !== 'string') throw new RoceEncodeError('EINVAL', name, 'must be an IPv6 GID string');
+        if (typeof value !== 'string')
+          throw new RoceEncodeError('EINVAL', name, 'must be an IPv6 GID string');
         data.set(parseGid(value, name), at);
         break;
       case 'bytes': {
         if (!(value instanceof Uint8Array)) throw new RoceEncodeError('EINVAL', name, 'must be a Uint8Array');
         if (value.length > spec.size!) {
-          throw new RoceEncodeError('EMSGSIZE', name, `${value.length} bytes exceeds the ${spec.size}-byte field`);
+          throw new RoceEncodeError(
+            'EMSGSIZE',
+            name,
+            `${value.length} bytes exceeds the ${spec.size}-byte field`,
+          );
         }
         data.fill(0, at, at + spec.size!);
         data.set(value, at);

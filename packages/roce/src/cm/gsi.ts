@@ -29,7 +29,11 @@ export function cmMadFromPacket(packet: RocePacket): DecodeResult<DecodedCmMad, 
     );
   }
   if (packet.deth?.qkey !== IB_QP1_QKEY) {
-    return decodeFailure('NOT_GSI', 12, `DETH Q_Key 0x${(packet.deth?.qkey ?? 0).toString(16)} is not the GSI Q_Key`);
+    return decodeFailure(
+      'NOT_GSI',
+      12,
+      `DETH Q_Key 0x${(packet.deth?.qkey ?? 0).toString(16)} is not the GSI Q_Key`,
+    );
   }
   return decodeCmMad(packet.payload);
 }

@@ -52,7 +52,10 @@ function writeAddress(out: Uint8Array, offset: number, version: 4 | 6, address: 
 }
 
 /** REQ private data: cma_hdr then the ULP's bytes (at most 56). Throws RoceEncodeError. */
-export function encodeCmaReqPrivateData(header: CmaIpHeader, ulpPrivateData: Uint8Array = new Uint8Array()): Uint8Array {
+export function encodeCmaReqPrivateData(
+  header: CmaIpHeader,
+  ulpPrivateData: Uint8Array = new Uint8Array(),
+): Uint8Array {
   if (header.ipVersion !== 4 && header.ipVersion !== 6) {
     throw new RoceEncodeError('EINVAL', 'ipVersion', `must be 4 or 6, got ${String(header.ipVersion)}`);
   }
@@ -84,7 +87,9 @@ export interface DecodedCmaPrivateData {
 }
 
 /** Parses cma_hdr from a REQ's private data, as cma.c cma_save_ip_info does. Never throws. */
-export function decodeCmaReqPrivateData(bytes: Uint8Array): DecodeResult<DecodedCmaPrivateData, CmaDecodeReason> {
+export function decodeCmaReqPrivateData(
+  bytes: Uint8Array,
+): DecodeResult<DecodedCmaPrivateData, CmaDecodeReason> {
   if (bytes.length < CMA_HDR_BYTES) {
     return decodeFailure('TRUNCATED', bytes.length, `cma_hdr is ${CMA_HDR_BYTES} bytes, got ${bytes.length}`);
   }

@@ -114,7 +114,11 @@ export interface DecodeFrameOptions {
  */
 export function decodeFrame(bytes: Uint8Array, options: DecodeFrameOptions = {}): DecodeResult<DecodedFrame> {
   if (bytes.length < ETHERNET_HEADER_BYTES) {
-    return decodeFailure('TRUNCATED', bytes.length, `${bytes.length} bytes is shorter than an Ethernet header`);
+    return decodeFailure(
+      'TRUNCATED',
+      bytes.length,
+      `${bytes.length} bytes is shorter than an Ethernet header`,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let ethertype = view.getUint16(12);

@@ -21,10 +21,18 @@ scratch.fill(0xff, 0, LRH_PLACEHOLDER_BYTES);
  */
 export function computeIcrc(ipHeader: Uint8Array, udpHeader: Uint8Array, transport: Uint8Array): number {
   if (ipHeader.length !== IPV4_HEADER_BYTES && ipHeader.length !== IPV6_HEADER_BYTES) {
-    throw new RoceEncodeError('EINVAL', 'ipHeader', `must be 20 (IPv4) or 40 (IPv6) bytes, got ${ipHeader.length}`);
+    throw new RoceEncodeError(
+      'EINVAL',
+      'ipHeader',
+      `must be 20 (IPv4) or 40 (IPv6) bytes, got ${ipHeader.length}`,
+    );
   }
   if (udpHeader.length !== UDP_HEADER_BYTES || transport.length < BTH_BYTES) {
-    throw new RoceEncodeError('EINVAL', 'transport', 'UDP header must be 8 bytes and transport at least a BTH');
+    throw new RoceEncodeError(
+      'EINVAL',
+      'transport',
+      'UDP header must be 8 bytes and transport at least a BTH',
+    );
   }
   let n = LRH_PLACEHOLDER_BYTES;
   scratch.set(ipHeader, n);

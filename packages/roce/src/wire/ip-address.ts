@@ -3,8 +3,21 @@ import { RoceEncodeError } from './errors.js';
 
 const IPV4_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
-/** Parses dotted-quad IPv4 into 4 bytes; throws RoceEncodeError EINVAL naming `field`. */
+// Encoders parse the same few peer addresses for every packet: remember them (bounded).
+const IPV4_CACHE_LIMIT = 1024;
+const ipv4Cache = new Map<string, Uint8Array>();
+
+/** Parses dotted-quad IPv4 into 4 bytes (a fresh copy); throws RoceEncodeError EINVAL naming `field`. */
 export function parseIpv4(text: string, field = 'address'): Uint8Array {
+  const cached = ipv4Cache.get(text);
+  if (cached) return cached.slice();
+  const parsed = parseIpv4Uncached(text, field);
+  if (ipv4Cache.size >= IPV4_CACHE_LIMIT) ipv4Cache.clear();
+  ipv4Cache.set(text, parsed.slice());
+  return parsed;
+}
+
+function parseIpv4Uncached(text: string, field: string): Uint8Array {
   const m = IPV4_RE.exec(text);
   const out = new Uint8Array(4);
   if (m) {

@@ -95,7 +95,12 @@ export function writeIpv4Header(
 }
 
 /** Writes a 40-byte IPv6 header carrying UDP. */
-export function writeIpv6Header(out: Uint8Array, offset: number, info: Ipv6Info, payloadLength: number): void {
+export function writeIpv6Header(
+  out: Uint8Array,
+  offset: number,
+  info: Ipv6Info,
+  payloadLength: number,
+): void {
   const tc = info.trafficClass ?? 0;
   const flow = info.flowLabel ?? 0;
   const hop = info.hopLimit ?? DEFAULT_TTL;
@@ -132,7 +137,12 @@ export function writeUdpHeader(
 }
 
 /** Writes the IP and UDP headers of `info` for a UDP payload of `udpPayloadLength`; returns bytes written. */
-export function writeIpUdpHeaders(out: Uint8Array, offset: number, info: IpInfo, udpPayloadLength: number): number {
+export function writeIpUdpHeaders(
+  out: Uint8Array,
+  offset: number,
+  info: IpInfo,
+  udpPayloadLength: number,
+): number {
   const udpLength = UDP_HEADER_BYTES + udpPayloadLength;
   const dstPort = info.dstPort ?? ROCE_V2_UDP_DPORT;
   if (info.version === 6) {
@@ -156,7 +166,12 @@ function udpPseudoHeaderSum(ipHeader: Uint8Array, udpLength: number): number {
 
 /** UDP checksum over the IPv4 pseudo-header (RFC 768) of a datagram whose checksum field is zero. */
 export function udpIpv4Checksum(ipHeader: Uint8Array, udpDatagram: Uint8Array): number {
-  const sum = onesComplementSum(udpDatagram, 0, udpDatagram.length, udpPseudoHeaderSum(ipHeader, udpDatagram.length));
+  const sum = onesComplementSum(
+    udpDatagram,
+    0,
+    udpDatagram.length,
+    udpPseudoHeaderSum(ipHeader, udpDatagram.length),
+  );
   const checksum = ~sum & 0xffff;
   return checksum === 0 ? 0xffff : checksum; // RFC 768: a computed 0 is sent as all ones
 }
@@ -164,6 +179,11 @@ export function udpIpv4Checksum(ipHeader: Uint8Array, udpDatagram: Uint8Array): 
 /** Whether a datagram's non-zero UDP checksum verifies (the sum over pseudo-header and datagram is 0xFFFF). */
 export function udpIpv4ChecksumVerifies(ipHeader: Uint8Array, udpDatagram: Uint8Array): boolean {
   return (
-    onesComplementSum(udpDatagram, 0, udpDatagram.length, udpPseudoHeaderSum(ipHeader, udpDatagram.length)) === 0xffff
+    onesComplementSum(
+      udpDatagram,
+      0,
+      udpDatagram.length,
+      udpPseudoHeaderSum(ipHeader, udpDatagram.length),
+    ) === 0xffff
   );
 }

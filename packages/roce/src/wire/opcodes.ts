@@ -49,7 +49,15 @@ export const Opcode = {
 export type OpcodeName = keyof typeof Opcode;
 
 /** Extension headers, in the order IBA 9.2 places them after the BTH. */
-export type ExtHeader = 'DETH' | 'RETH' | 'AtomicETH' | 'AETH' | 'AtomicAckETH' | 'ImmDt' | 'IETH' | 'CNPReserved';
+export type ExtHeader =
+  | 'DETH'
+  | 'RETH'
+  | 'AtomicETH'
+  | 'AETH'
+  | 'AtomicAckETH'
+  | 'ImmDt'
+  | 'IETH'
+  | 'CNPReserved';
 
 /** Sizes of the extension headers in bytes. */
 export const EXT_HEADER_BYTES: Readonly<Record<ExtHeader, number>> = {
@@ -130,7 +138,11 @@ const ROWS: readonly Row[] = [
   ['CNP', 'CNP', 'ONLY', ['CNPReserved'], false],
 ];
 
-const RESPONSE_OPERATIONS: ReadonlySet<Operation> = new Set(['RDMA_READ_RESPONSE', 'ACKNOWLEDGE', 'ATOMIC_ACKNOWLEDGE']);
+const RESPONSE_OPERATIONS: ReadonlySet<Operation> = new Set([
+  'RDMA_READ_RESPONSE',
+  'ACKNOWLEDGE',
+  'ATOMIC_ACKNOWLEDGE',
+]);
 
 function buildInfo([name, operation, position, headers, hasPayload]: Row): OpcodeInfo {
   const opcode = Opcode[name];

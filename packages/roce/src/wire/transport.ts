@@ -2,8 +2,9 @@
  * The transport part of a RoCEv2 packet — BTH, extension headers, payload, pad — to and from bytes,
  * driven by the opcode table. The ICRC is handled by the callers, which know the IP/UDP headers.
  */
-import { BTH_BYTES, BTH_TVER, ICRC_BYTES } from './constants.js';
+
 import { readBth, writeBth } from './bth.js';
+import { BTH_BYTES, BTH_TVER, ICRC_BYTES } from './constants.js';
 import { type DecodeResult, decodeFailure, RoceEncodeError } from './errors.js';
 import { EXT_HEADER_CODECS, EXT_HEADER_FIELDS } from './extension-headers.js';
 import { EXT_HEADER_BYTES, type OpcodeInfo, opcodeInfo } from './opcodes.js';
@@ -36,7 +37,11 @@ export function checkPacketShape(packet: RocePacket): OpcodeInfo {
     throw new RoceEncodeError('EINVAL', 'payload', `${info.name} carries no payload`);
   }
   if (packet.payload.length > MAX_PAYLOAD_BYTES) {
-    throw new RoceEncodeError('EMSGSIZE', 'payload', `${packet.payload.length} bytes exceeds the 4096-byte IB MTU`);
+    throw new RoceEncodeError(
+      'EMSGSIZE',
+      'payload',
+      `${packet.payload.length} bytes exceeds the 4096-byte IB MTU`,
+    );
   }
   return info;
 }
@@ -50,7 +55,12 @@ export function transportLength(packet: RocePacket, info: OpcodeInfo): number {
  * Writes BTH … pad into `out` at `offset` (which must be zero-filled for the reserved bytes and pad);
  * returns the bytes written.
  */
-export function writeTransport(out: Uint8Array, offset: number, packet: RocePacket, info: OpcodeInfo): number {
+export function writeTransport(
+  out: Uint8Array,
+  offset: number,
+  packet: RocePacket,
+  info: OpcodeInfo,
+): number {
   const view = new DataView(out.buffer, out.byteOffset);
   const pad = padCount(packet.payload.length);
   writeBth(view, offset, packet.bth, pad);
@@ -74,7 +84,11 @@ export interface DecodedTransport {
  * Parses BTH … pad … ICRC from `bytes[offset, offset + length)`. Checks structure only (TVer, opcode,
  * lengths, pad); the ICRC is verified by the caller. Never throws.
  */
-export function readTransport(bytes: Uint8Array, offset: number, length: number): DecodeResult<DecodedTransport> {
+export function readTransport(
+  bytes: Uint8Array,
+  offset: number,
+  length: number,
+): DecodeResult<DecodedTransport> {
   if (length < BTH_BYTES + ICRC_BYTES) {
     return decodeFailure('TRUNCATED', offset + length, `${length} bytes is shorter than BTH + ICRC (16)`);
   }
@@ -85,7 +99,11 @@ export function readTransport(bytes: Uint8Array, offset: number, length: number)
   }
   const info = opcodeInfo(bth.opcode);
   if (!info) {
-    return decodeFailure('BAD_OPCODE', offset, `opcode 0x${bth.opcode.toString(16).padStart(2, '0')} is not supported`);
+    return decodeFailure(
+      'BAD_OPCODE',
+      offset,
+      `opcode 0x${bth.opcode.toString(16).padStart(2, '0')} is not supported`,
+    );
   }
   if (length < info.headerBytes + ICRC_BYTES) {
     return decodeFailure(
@@ -97,7 +115,11 @@ export function readTransport(bytes: Uint8Array, offset: number, length: number)
   const rest = length - info.headerBytes - ICRC_BYTES;
   if (!info.hasPayload) {
     if (bth.padCount !== 0) {
-      return decodeFailure('BAD_PAD', offset + 1, `${info.name} carries no payload but PadCnt is ${bth.padCount}`);
+      return decodeFailure(
+        'BAD_PAD',
+        offset + 1,
+        `${info.name} carries no payload but PadCnt is ${bth.padCount}`,
+      );
     }
     if (rest !== 0) {
       return decodeFailure(
@@ -115,7 +137,11 @@ export function readTransport(bytes: Uint8Array, offset: number, length: number)
       );
     }
     if (bth.padCount > rest) {
-      return decodeFailure('BAD_PAD', offset + 1, `PadCnt ${bth.padCount} exceeds the ${rest} bytes after the headers`);
+      return decodeFailure(
+        'BAD_PAD',
+        offset + 1,
+        `PadCnt ${bth.padCount} exceeds the ${rest} bytes after the headers`,
+      );
     }
   }
   const packet: RocePacket = { bth, payload: bytes.subarray(0, 0) };

@@ -57,7 +57,10 @@ export interface DecodedUdpPayload {
 }
 
 /** Decodes BTH … ICRC. Never throws: a malformed payload gives `{ ok: false, reason, offset, detail }`. */
-export function decodeUdpPayload(bytes: Uint8Array, options: DecodeUdpPayloadOptions): DecodeResult<DecodedUdpPayload> {
+export function decodeUdpPayload(
+  bytes: Uint8Array,
+  options: DecodeUdpPayloadOptions,
+): DecodeResult<DecodedUdpPayload> {
   const parsed = readTransport(bytes, 0, bytes.length);
   if (!parsed.ok) return parsed;
   const { packet, icrcOffset } = parsed.value;
@@ -71,7 +74,11 @@ export function decodeUdpPayload(bytes: Uint8Array, options: DecodeUdpPayloadOpt
     expected = icrcOverHeaders(ip, bytes.length, bytes.subarray(0, icrcOffset));
   } catch (error) {
     // Endpoints the caller gave cannot form a header: report, do not throw out of a receive path.
-    return decodeFailure('BAD_ICRC', icrcOffset, `cannot rebuild IP/UDP headers: ${(error as Error).message}`);
+    return decodeFailure(
+      'BAD_ICRC',
+      icrcOffset,
+      `cannot rebuild IP/UDP headers: ${(error as Error).message}`,
+    );
   }
   if (expected !== icrc) {
     return decodeFailure(

@@ -1,0 +1,90 @@
+/** Realistic rdma_cm connection messages for an NFS/RDMA client 10.0.0.1 → server 10.0.0.2:20049. */
+import {
+  type CmPath,
+  type CmRep,
+  type CmReq,
+  encodeCmaReqPrivateData,
+  IB_QP1_QKEY,
+  ipServiceId,
+} from '../src/index.js';
+
+export const NO_PATH: CmPath = {
+  localLid: 0,
+  remoteLid: 0,
+  localGid: '::',
+  remoteGid: '::',
+  flowLabel: 0,
+  packetRate: 0,
+  trafficClass: 0,
+  hopLimit: 0,
+  sl: 0,
+  subnetLocal: false,
+  localAckTimeout: 0,
+};
+
+/** xprtrdma's rpcrdma_connect_private: magic 0xf6ab0e18, version 1, flags, inline sizes (RFC 8797). */
+export const RPCRDMA_CONNECT_PRIVATE = Uint8Array.from([0xf6, 0xab, 0x0e, 0x18, 0x01, 0x01, 0x07, 0x07]);
+
+export const REQ: CmReq = {
+  type: 'REQ',
+  localCommId: 0x8a3c21f0,
+  serviceId: ipServiceId(20049),
+  localCaGuid: 0x0200_00ff_fe00_0001n,
+  localQkey: IB_QP1_QKEY,
+  localQpn: 0x000011,
+  responderResources: 16,
+  localEecn: 0,
+  initiatorDepth: 0,
+  remoteEecn: 0,
+  remoteCmResponseTimeout: 20,
+  transportServiceType: 0,
+  endToEndFlowControl: false,
+  startingPsn: 0x3c5a7e,
+  localCmResponseTimeout: 20,
+  retryCount: 6,
+  pkey: 0xffff,
+  pathMtu: 3,
+  rdcExists: false,
+  rnrRetryCount: 0,
+  maxCmRetries: 15,
+  srq: false,
+  extendedTransportType: 0,
+  primaryPath: {
+    localLid: 0xffff,
+    remoteLid: 0xffff,
+    localGid: '::ffff:10.0.0.1',
+    remoteGid: '::ffff:10.0.0.2',
+    flowLabel: 0,
+    packetRate: 3,
+    trafficClass: 0,
+    hopLimit: 64,
+    sl: 0,
+    subnetLocal: false,
+    localAckTimeout: 18,
+  },
+  alternatePath: NO_PATH,
+  sapSupported: false,
+  privateData: encodeCmaReqPrivateData(
+    { ipVersion: 4, srcPort: 0xa1b2, srcAddress: '10.0.0.1', dstAddress: '10.0.0.2' },
+    RPCRDMA_CONNECT_PRIVATE,
+  ),
+};
+
+export const REP: CmRep = {
+  type: 'REP',
+  localCommId: 0x11223344,
+  remoteCommId: REQ.localCommId,
+  localQkey: IB_QP1_QKEY,
+  localQpn: 0x000012,
+  localEecn: 0,
+  startingPsn: 0x5a5a5a,
+  responderResources: 0,
+  initiatorDepth: 16,
+  targetAckDelay: 15,
+  failoverAccepted: 0,
+  endToEndFlowControl: false,
+  rnrRetryCount: 7,
+  srq: false,
+  localCaGuid: 0x0200_00ff_fe00_0002n,
+  privateData: RPCRDMA_CONNECT_PRIVATE,
+};
