@@ -1,57 +1,4 @@
 // ── Wire codec: RoCEv2 headers, opcodes, segmentation, ICRC, framing ──
-export { type AethMeaning, type AethNakName, AETH_ACK_UNLIMITED, AethNakCode, AethSyndrome, ackSyndrome, classifyAeth, nakSyndrome, RNR_TIMER_MICROS, rnrNakSyndrome } from './wire/aeth.js';
-export * from './wire/constants.js';
-export {
-  type DecodeFailure,
-  type DecodeResult,
-  type DecodeSuccess,
-  RoceDecodeError,
-  RoceEncodeError,
-  type RoceEncodeErrorCode,
-  unwrapDecode,
-  type WireDecodeReason,
-} from './wire/errors.js';
-export { type DecodedFrame, type DecodeFrameOptions, decodeFrame, encodeFrame, type FrameInit } from './wire/frame.js';
-export { computeIcrc } from './wire/icrc.js';
-export { formatIpv4, formatIpv6, formatMac, ipv4ToGid, parseGid, parseIpv4, parseIpv6, parseMac } from './wire/ip-address.js';
-export type { IpInfo, Ipv4Info, Ipv6Info } from './wire/ip-headers.js';
-export {
-  EXT_HEADER_BYTES,
-  type ExtHeader,
-  OPCODES,
-  Opcode,
-  type OpcodeInfo,
-  type OpcodeName,
-  opcodeInfo,
-  type Operation,
-  type Position,
-  SEGMENT_OPCODES,
-  type SegmentedMessage,
-  segmentOpcode,
-  segmentPosition,
-} from './wire/opcodes.js';
-export {
-  type AtomicAckEth,
-  type AtomicEth,
-  type Aeth,
-  type Bth,
-  type BthInit,
-  type Deth,
-  makeBth,
-  type Reth,
-  type RocePacket,
-} from './wire/packet.js';
-export { IB_MAX_MESSAGE_BYTES, IbMtu, mtuBytes, mtuFromBytes, padCount, segment, segmentCount } from './wire/segment.js';
-export { MAX_PAYLOAD_BYTES } from './wire/transport.js';
-export {
-  type DecodedUdpPayload,
-  type DecodeUdpPayloadOptions,
-  decodeUdpPayload,
-  type EncodeOptions,
-  encodeUdpPayload,
-  udpPayloadLength,
-} from './wire/udp-payload.js';
-export { GOLDEN_RATIO_32, hash32, rxeUdpSourcePort } from './wire/udp-source-port.js';
 
 // ── IB CM MADs on QP1, rdma_cm IP private data ──
 export { type CmDecodeReason, type CmMad, type DecodedCmMad, decodeCmMad, encodeCmMad } from './cm/codec.js';
@@ -94,7 +41,6 @@ export {
   type CmReq,
   type CmRtu,
 } from './cm/messages.js';
-
 // ── pcap ──
 export {
   LINKTYPE_ETHERNET,
@@ -104,3 +50,90 @@ export {
 } from './pcap/format.js';
 export { type PcapDecodeReason, type PcapFile, type PcapRecord, readPcap } from './pcap/reader.js';
 export { PcapWriter, type PcapWriterOptions, writePcap } from './pcap/writer.js';
+export {
+  AETH_ACK_UNLIMITED,
+  type AethMeaning,
+  AethNakCode,
+  type AethNakName,
+  AethSyndrome,
+  ackSyndrome,
+  classifyAeth,
+  nakSyndrome,
+  RNR_TIMER_MICROS,
+  rnrNakSyndrome,
+} from './wire/aeth.js';
+export * from './wire/constants.js';
+export {
+  type DecodeFailure,
+  type DecodeResult,
+  type DecodeSuccess,
+  RoceDecodeError,
+  RoceEncodeError,
+  type RoceEncodeErrorCode,
+  unwrapDecode,
+  type WireDecodeReason,
+} from './wire/errors.js';
+export {
+  type DecodedFrame,
+  type DecodeFrameOptions,
+  decodeFrame,
+  encodeFrame,
+  type FrameInit,
+} from './wire/frame.js';
+export { computeIcrc } from './wire/icrc.js';
+export {
+  formatIpv4,
+  formatIpv6,
+  formatMac,
+  ipv4ToGid,
+  parseGid,
+  parseIpv4,
+  parseIpv6,
+  parseMac,
+} from './wire/ip-address.js';
+export type { IpInfo, Ipv4Info, Ipv6Info } from './wire/ip-headers.js';
+export {
+  EXT_HEADER_BYTES,
+  type ExtHeader,
+  OPCODES,
+  Opcode,
+  type OpcodeInfo,
+  type OpcodeName,
+  type Operation,
+  opcodeInfo,
+  type Position,
+  SEGMENT_OPCODES,
+  type SegmentedMessage,
+  segmentOpcode,
+  segmentPosition,
+} from './wire/opcodes.js';
+export {
+  type Aeth,
+  type AtomicAckEth,
+  type AtomicEth,
+  type Bth,
+  type BthInit,
+  type Deth,
+  makeBth,
+  type Reth,
+  type RocePacket,
+} from './wire/packet.js';
+export {
+  IB_MAX_MESSAGE_BYTES,
+  IbMtu,
+  mtuBytes,
+  mtuFromBytes,
+  padCount,
+  segment,
+  segmentCount,
+} from './wire/segment.js';
+export { MAX_PAYLOAD_BYTES } from './wire/transport.js';
+export {
+  type DecodedUdpPayload,
+  type DecodeUdpPayloadOptions,
+  decodeUdpPayload,
+  type EncodeOptions,
+  encodeUdpPayload,
+  udpPayloadLength,
+} from './wire/udp-payload.js';
+export { GOLDEN_RATIO_32, hash32, rxeUdpSourcePort } from './wire/udp-source-port.js';
