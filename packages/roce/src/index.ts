@@ -1,6 +1,3 @@
-// ── Wire codec: RoCEv2 headers, opcodes, segmentation, ICRC, framing ──
-
-// ── IB CM MADs on QP1, rdma_cm IP private data ──
 export { type CmDecodeReason, type CmMad, type DecodedCmMad, decodeCmMad, encodeCmMad } from './cm/codec.js';
 export { cmMadFromPacket, cmMadPacket, type GsiDecodeReason } from './cm/gsi.js';
 export {
@@ -41,7 +38,6 @@ export {
   type CmReq,
   type CmRtu,
 } from './cm/messages.js';
-// ── pcap ──
 export {
   LINKTYPE_ETHERNET,
   PCAP_DEFAULT_SNAPLEN,
