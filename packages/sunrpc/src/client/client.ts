@@ -25,6 +25,11 @@ export interface RpcClientOptions {
   readonly stats?: RpcStats;
   /** First xid; random by default (as the kernel seeds xprt->xid). Set it for reproducible runs. */
   readonly firstXid?: number;
+  /**
+   * Pause between failed connection attempts, ns (default 1 ms). Transports apply their own
+   * backoff on top; this floor keeps one that fails at once from spinning.
+   */
+  readonly reconnectPauseNs?: number;
 }
 
 /**
@@ -51,6 +56,7 @@ export class RpcClient {
   private shutdownError: RpcError | null = null;
   private unmatchedReplies = 0;
   private lastConnectError: TransportError | null = null;
+  private readonly reconnectPauseNs: number;
 
   constructor(options: RpcClientOptions) {
     this.program = options.program;
@@ -60,6 +66,7 @@ export class RpcClient {
     this.stats.nameProgram(options.program, options.version, options.programName ?? `prog${options.program}`);
     this.defaultTimeout = { ...DEFAULT_RPC_TIMEOUT, ...options.timeout };
     this.procedureNames = options.procedureNames ?? {};
+    this.reconnectPauseNs = options.reconnectPauseNs ?? 1e6;
     this.xid = (options.firstXid ?? Math.floor(Math.random() * 0x1_0000_0000)) >>> 0;
     const scheduler = options.scheduler;
     const auth = options.auth ?? new AuthNone();
@@ -185,8 +192,8 @@ export class RpcClient {
   }
 
   /**
-   * Connect while some task needs the connection. The transport paces attempts (backoff); a timer
-   * turn between attempts keeps a transport that fails at once from starving timers.
+   * Connect while some task needs the connection. The transport paces attempts (backoff); a short
+   * pause between failed attempts keeps a transport that fails at once from spinning.
    */
   private requestConnect(): void {
     if (this.connecting || this.shutdownError !== null) return;
@@ -199,7 +206,7 @@ export class RpcClient {
         } catch (err) {
           this.lastConnectError = err as TransportError;
           await new Promise<void>((resolve) =>
-            this.host.scheduler.setTimer(0, resolve, 'rpc reconnect turn'),
+            this.host.scheduler.setTimer(this.reconnectPauseNs, resolve, 'rpc reconnect pause'),
           );
         }
       }
