@@ -373,9 +373,13 @@ export class SimFabric implements PacketSwitch {
   }
 
   private deliverAt(atNs: number, dst: SimHost, packet: RocePacket, route: PacketRoute): void {
-    this.scheduler.setTimerAt(Math.max(atNs, this.scheduler.now()), () => {
-      if (dst.link.deliver(packet, route)) this.stats.delivered++;
-    });
+    this.scheduler.setTimerAt(Math.max(atNs, this.scheduler.now()), () => this.deliverNow(dst, packet, route));
+  }
+
+  private deliverNow(dst: SimHost, packet: RocePacket, route: PacketRoute): void {
+    if (!dst.link.deliver(packet, route)) return;
+    this.stats.delivered++;
+    this.tap?.delivered(packet, route);
   }
 
   private hold(
@@ -401,7 +405,7 @@ export class SimFabric implements PacketSwitch {
         if (held.released) return;
         held.released = true;
         this.unhold(direction, held);
-        dst.link.deliver(packet, route) && this.stats.delivered++;
+        this.deliverNow(dst, packet, route);
       }),
     };
     queue.push(held);

@@ -80,10 +80,7 @@ export class WireTap {
         }),
       });
     }
-    if (this.#forensics) {
-      if (provenance) this.#tracker.onTransmit(from, packet, route, provenance, nowNs);
-      else if (packet.aeth) this.#tracker.onResponse(packet, route);
-    }
+    if (this.#forensics && provenance) this.#tracker.onTransmit(from, packet, route, provenance, nowNs);
     if (!this.#records) return undefined;
     const record: TapRecord = {
       index,
@@ -102,6 +99,14 @@ export class WireTap {
     };
     this.records.push(record);
     return record;
+  }
+
+  /**
+   * A packet reached its host. Only an acknowledgement the requester really received lets forensics
+   * forget the PSNs it covers: a lost ACK means the PSN will be retransmitted and must be compared.
+   */
+  delivered(packet: RocePacket, route: PacketRoute): void {
+    if (this.#forensics && packet.aeth) this.#tracker.onResponse(packet, route);
   }
 
   recordDmaFault(fault: DmaFaultRecord): void {
