@@ -1,4 +1,4 @@
-export { RING_EMPTY, type ReleaseHook, type RingEmpty, type SendCtx } from './context.js';
+export { type ReleaseHook, RING_EMPTY, type RingEmpty, type SendCtx } from './context.js';
 export { SendctxError, type SendctxErrorCode } from './errors.js';
 export {
   checkRingModel,

@@ -21,7 +21,9 @@ export interface SendctxOptions {
  * Per-container caching written here (as in @rdmalab/kernel) so that importing this package
  * loads no tsyringe runtime: only a composition root needs reflect-metadata.
  */
-function cachePerContainer<T extends object>(make: (c: DependencyContainer) => T): (c: DependencyContainer) => T {
+function cachePerContainer<T extends object>(
+  make: (c: DependencyContainer) => T,
+): (c: DependencyContainer) => T {
   const byContainer = new WeakMap<DependencyContainer, T>();
   return (c) => {
     let value = byContainer.get(c);
@@ -42,7 +44,10 @@ function cachePerContainer<T extends object>(make: (c: DependencyContainer) => T
 export function registerSendctx(container: DependencyContainer, options: SendctxOptions = {}): void {
   const { wakeup = 'unconditional', flagBitSleepAfterNs = 0 } = options;
   if (wakeup !== 'unconditional' && wakeup !== 'flag-bit') {
-    throw new SendctxError('EINVAL', `options.wakeup must be 'unconditional' or 'flag-bit', got ${String(wakeup)}`);
+    throw new SendctxError(
+      'EINVAL',
+      `options.wakeup must be 'unconditional' or 'flag-bit', got ${String(wakeup)}`,
+    );
   }
   if (!Number.isInteger(flagBitSleepAfterNs) || flagBitSleepAfterNs < 0) {
     throw new SendctxError(

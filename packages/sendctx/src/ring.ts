@@ -1,5 +1,5 @@
 import { type Counter, Counters } from '@rdmalab/kernel';
-import { RING_EMPTY, type ReleaseHook, type RingEmpty, type SendCtx } from './context.js';
+import { type ReleaseHook, RING_EMPTY, type RingEmpty, type SendCtx } from './context.js';
 import { checkRingSize, SendctxError } from './errors.js';
 import type { RingWakeup, WakeupPolicy } from './wakeup/policy.js';
 import { UnconditionalWakeup } from './wakeup/unconditional.js';
@@ -116,11 +116,15 @@ export class SendctxRing<TSge, TReq> {
    * @throws SendctxError `EFOREIGN` if `ctx` is not from this ring, `ESTALE` if not outstanding.
    */
   put(ctx: SendCtx<TSge, TReq>): number {
-    const target = this.slotOf(ctx, 'put');
+    const target = ctx.index;
+    if (this.ctxs[target] !== ctx) throw this.foreign('put', target);
     const size = this.size;
-    let dist = target - this.tailIdx;
+    const tail = this.tailIdx;
+    let dist = target - tail;
     if (dist <= 0) dist += size;
-    if (dist > this.outstanding) throw this.notOutstanding('put', target);
+    let outstanding = this.headIdx - tail;
+    if (outstanding < 0) outstanding += size;
+    if (dist > outstanding) throw this.notOutstanding('put', target);
     return this.retire(dist);
   }
 
@@ -132,7 +136,8 @@ export class SendctxRing<TSge, TReq> {
    *   if `ctx` is outstanding but not the last one handed out.
    */
   unget(ctx: SendCtx<TSge, TReq>): void {
-    const slot = this.slotOf(ctx, 'unget');
+    const slot = ctx.index;
+    if (this.ctxs[slot] !== ctx) throw this.foreign('unget', slot);
     if (slot !== this.headIdx || this.outstanding === 0) {
       let dist = slot - this.tailIdx;
       if (dist <= 0) dist += this.size;
@@ -184,18 +189,17 @@ export class SendctxRing<TSge, TReq> {
         // A throwing hook leaves tail on the last fully released context: nothing is released twice.
         this.tailIdx = t;
       }
-    } finally {
+    } catch (e) {
+      // What was released before the throw is write space all the same.
       this.wakeup.onSpace();
+      throw e;
     }
+    this.wakeup.onSpace();
     return count;
   }
 
-  private slotOf(ctx: SendCtx<TSge, TReq>, op: string): number {
-    const index = ctx.index;
-    if (this.ctxs[index] !== ctx) {
-      throw new SendctxError('EFOREIGN', `${op}: context (index ${String(index)}) is not from this ring`);
-    }
-    return index;
+  private foreign(op: string, index: number): SendctxError {
+    return new SendctxError('EFOREIGN', `${op}: context (index ${String(index)}) is not from this ring`);
   }
 
   private notOutstanding(op: string, slot: number): SendctxError {

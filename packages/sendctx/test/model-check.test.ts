@@ -2,14 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { checkRingModel, SendctxError } from '../src/index.js';
 
 describe('checkRingModel: the ring protocol, one shared-memory step at a time', () => {
-  it.each([2, 3, 4, 5])('the protocol holds for size %i over every interleaving of 6 Send attempts', (size) => {
-    const r = checkRingModel({ size, depth: 6 });
-    expect(r.violation).toBeUndefined();
-    expect(r.ok).toBe(true);
-    // Enough to fill and drain the ring with stale tail reads interleaved.
-    expect(r.states).toBeGreaterThan(500);
-    expect(r.maxSteps).toBeGreaterThan(25);
-  });
+  it.each([2, 3, 4, 5])(
+    'the protocol holds for size %i over every interleaving of 6 Send attempts',
+    (size) => {
+      const r = checkRingModel({ size, depth: 6 });
+      expect(r.violation).toBeUndefined();
+      expect(r.ok).toBe(true);
+      // Enough to fill and drain the ring with stale tail reads interleaved.
+      expect(r.states).toBeGreaterThan(500);
+      expect(r.maxSteps).toBeGreaterThan(25);
+    },
+  );
 
   it('holds deeper for size 3 (8 attempts: several laps of the ring)', () => {
     expect(checkRingModel({ size: 3, depth: 8 }).ok).toBe(true);
@@ -19,7 +22,10 @@ describe('checkRingModel: the ring protocol, one shared-memory step at a time', 
     const r = checkRingModel({ size: 4, depth: 4, variant: 'empty-if-head-equals-tail' });
     expect(r.ok).toBe(false);
     expect(r.violation?.kind).toBe('false-empty');
-    expect(r.violation?.trace).toEqual(['consumer: load tail -> 0', 'consumer: next(head 0) vs tail 0; empty']);
+    expect(r.violation?.trace).toEqual([
+      'consumer: load tail -> 0',
+      'consumer: next(head 0) vs tail 0; empty',
+    ]);
   });
 
   it('finds a double hand-out when the tail is published before the walk releases', () => {

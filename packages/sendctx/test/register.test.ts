@@ -44,7 +44,8 @@ describe('registerSendctx', () => {
 
     // The swapped policy really drives the host's ring: its empty get defers the sleep.
     const scheduler = host.resolve(SCHEDULER);
-    if (!(scheduler instanceof VirtualScheduler)) throw new Error('registerKernel binds a VirtualScheduler by default');
+    if (!(scheduler instanceof VirtualScheduler))
+      throw new Error('registerKernel binds a VirtualScheduler by default');
     hostRing.get();
     expect(hostRing.get(() => {})).toBe(RING_EMPTY);
     expect(hostRing.writeSpace.waiting).toBe(0);

@@ -194,9 +194,13 @@ describe.each([
 ])('%s against a FIFO reference model', (_name, make) => {
   it('agrees on every result, release order, error and index for random get/put/unget/flush runs', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 2, max: 9 }), fc.array(commandArb, { maxLength: 200 }), (size, commands) => {
-        run(make, size, commands);
-      }),
+      fc.property(
+        fc.integer({ min: 2, max: 9 }),
+        fc.array(commandArb, { maxLength: 200 }),
+        (size, commands) => {
+          run(make, size, commands);
+        },
+      ),
       { numRuns: 400 },
     );
   });

@@ -114,7 +114,11 @@ describe('SendctxRing', () => {
   it('flush releases every outstanding context in ring order (disconnect)', () => {
     const released: number[] = [];
     const counters = new Counters();
-    const ring = new SendctxRing<string, string>({ size: 5, counters, release: (c) => released.push(c.index) });
+    const ring = new SendctxRing<string, string>({
+      size: 5,
+      counters,
+      release: (c) => released.push(c.index),
+    });
     const a = take(ring);
     take(ring);
     ring.put(a);

@@ -12,7 +12,7 @@ import { POISON, POSTED, STOP, startCompletionWorker } from './workers/doorbell.
 async function stress(size: number, total: number, seed: number) {
   const ring = SharedSendctxRing.create({ size, payloadWords: 1 });
   ring.words.fill(POISON);
-  const worker = startCompletionWorker(ring, true, seed);
+  const worker = startCompletionWorker(ring, true, 0, seed);
   const words = ring.words;
   let seq = 0;
   let ungets = 0;

@@ -36,7 +36,7 @@ describe('SharedSendctxRing in one thread', () => {
     expect(peer.head).toBe(1);
   });
 
-  it('a second view of the buffer sees the other side\'s indices (as a worker would)', () => {
+  it("a second view of the buffer sees the other side's indices (as a worker would)", () => {
     const consumer = SharedSendctxRing.create({ size: 3 });
     const producer = new SharedSendctxRing(consumer.buffer);
     const a = consumer.get();

@@ -27,7 +27,12 @@ function runSender(policy: (s: Scheduler) => WakeupPolicy, rpcs: number, complet
   const scheduler = new VirtualScheduler();
   const space = new WriteSpaceQueue();
   const counters = new Counters();
-  const ring = new SendctxRing<never, number>({ size: 3, wakeup: policy(scheduler), writeSpace: space, counters });
+  const ring = new SendctxRing<never, number>({
+    size: 3,
+    wakeup: policy(scheduler),
+    writeSpace: space,
+    counters,
+  });
   let next = 0;
   let sent = 0;
   let retired = 0;

@@ -1,6 +1,13 @@
 import { SendctxError } from '../errors.js';
 import { describeState, initialState, stateKey } from './state.js';
-import { type ModelConfig, type ModelWakeup, type RingVariant, successors, terminalViolation, type ViolationKind } from './steps.js';
+import {
+  type ModelConfig,
+  type ModelWakeup,
+  type RingVariant,
+  successors,
+  terminalViolation,
+  type ViolationKind,
+} from './steps.js';
 
 export interface RingModelOptions {
   /** Ring size, >= 2 (the suite checks 2..5). */

@@ -209,7 +209,10 @@ function consumerSteps(s: ModelState, cfg: ModelConfig, out: Transition[]): void
         failed.head = slot === 0 ? size - 1 : slot - 1;
         failed.handedOut--;
         finishOp(failed, cfg);
-        out.push({ label: `consumer: Send preparation fails, unget slot ${slot} (head=${failed.head})`, next: failed });
+        out.push({
+          label: `consumer: Send preparation fails, unget slot ${slot} (head=${failed.head})`,
+          next: failed,
+        });
       }
       return;
     }
@@ -257,7 +260,10 @@ function producerSteps(s: ModelState, cfg: ModelConfig, out: Transition[]): void
       if (c === s.pTarget) n.ppc = publishFirst ? firstWakeStep(cfg) : 'publish';
       const t: Transition = { label: `completion: release slot ${c}`, next: n };
       if (was === SlotState.preparing) {
-        t.violation = { kind: 'release-in-use', message: `slot ${c} released while the consumer prepares it` };
+        t.violation = {
+          kind: 'release-in-use',
+          message: `slot ${c} released while the consumer prepares it`,
+        };
       } else if (was === SlotState.free) {
         t.violation = { kind: 'double-release', message: `slot ${c} released but it is free` };
       }

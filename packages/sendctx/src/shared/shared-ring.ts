@@ -45,7 +45,9 @@ type WaitAsync = (
  * Atomics one of the two always sees the other, so no wake-up is lost. This is the unconditional
  * discipline; the racy flag-bit one exists only for the single-threaded ring.
  *
- * Attach the same buffer in the other thread with `new SharedSendctxRing(ring.buffer)`.
+ * Attach the same buffer in the other thread with `new SharedSendctxRing(ring.buffer)`. One
+ * thread at a time calls `get`/`unget` and one calls `put`/`flush`; hand a role to another
+ * thread only through something that orders memory (postMessage, an Atomics handshake).
  */
 export class SharedSendctxRing {
   readonly buffer: SharedArrayBuffer;
@@ -138,7 +140,8 @@ export class SharedSendctxRing {
    */
   get(): number {
     const ctl = this.ctl;
-    const h = Atomics.load(ctl, W.head) + 1;
+    // Only the consumer writes head, so a plain read of it here is race-free and skips a builtin call.
+    const h = ctl[W.head]! + 1;
     const next = h === this.size ? 0 : h;
     if (next === this.seenTail) {
       // Register before the re-read: a producer that frees a slot after our read sees us.
@@ -168,11 +171,14 @@ export class SharedSendctxRing {
   unget(slot: number): void {
     this.checkSlot(slot, 'unget');
     const ctl = this.ctl;
-    const head = Atomics.load(ctl, W.head);
+    const head = ctl[W.head]!;
     const tail = Atomics.load(ctl, W.tail);
     if (slot !== head || head === tail) {
       if (!this.within(slot, tail, head)) throw this.notOutstanding('unget', slot, tail, head);
-      throw new SendctxError('EINVAL', `unget: slot ${slot} is outstanding but not the last handed out (head ${head})`);
+      throw new SendctxError(
+        'EINVAL',
+        `unget: slot ${slot} is outstanding but not the last handed out (head ${head})`,
+      );
     }
     Atomics.store(ctl, W.head, slot === 0 ? this.size - 1 : slot - 1);
     Atomics.add(ctl, W.ungetCount, 1);
@@ -189,7 +195,8 @@ export class SharedSendctxRing {
   put(slot: number, release?: (slot: number) => void): number {
     this.checkSlot(slot, 'put');
     const ctl = this.ctl;
-    const tail = Atomics.load(ctl, W.tail);
+    // Only the producer writes tail: a plain read is race-free. Head is the consumer's: acquire it.
+    const tail = ctl[W.tail]!;
     const head = Atomics.load(ctl, W.head);
     if (!this.within(slot, tail, head)) throw this.notOutstanding('put', slot, tail, head);
     let dist = slot - tail;
@@ -285,7 +292,10 @@ export class SharedSendctxRing {
 
   private checkSlot(slot: number, op: string): void {
     if (!Number.isInteger(slot) || slot < 0 || slot >= this.size) {
-      throw new SendctxError('EFOREIGN', `${op}: slot ${String(slot)} is not in this ring (size ${this.size})`);
+      throw new SendctxError(
+        'EFOREIGN',
+        `${op}: slot ${String(slot)} is not in this ring (size ${this.size})`,
+      );
     }
   }
 

@@ -10,7 +10,7 @@ const POSTED = 0; // Sends posted so far (the consumer's doorbell)
 const STOP = 1; // consumer says: no more Sends after POSTED
 const POISON = -1; // payload word of a slot that is free
 
-const { ring: ringBuffer, doorbell: doorbellBuffer, check, seed } = workerData;
+const { ring: ringBuffer, doorbell: doorbellBuffer, check, seed, batch: fixedBatch } = workerData;
 const ring = new SharedSendctxRing(ringBuffer);
 const doorbell = new Int32Array(doorbellBuffer);
 const words = ring.words;
@@ -36,11 +36,16 @@ for (;;) {
   const pending = posted - retired;
   if (pending > 0) {
     idleSpins = 0;
-    // The HCA signals once per batch: a random batch of 1..8 (at most what is posted) retires at once.
-    rnd ^= rnd << 13;
-    rnd ^= rnd >>> 17;
-    rnd ^= rnd << 5;
-    const batch = Math.min(pending, ((rnd >>> 0) & 7) + 1);
+    // The HCA signals once per batch: a fixed batch (the kernel signals every 16th Send of 128
+    // slots) or, when testing, a random batch of 1..8; at most what is posted retires at once.
+    let batch = fixedBatch;
+    if (batch === 0) {
+      rnd ^= rnd << 13;
+      rnd ^= rnd >>> 17;
+      rnd ^= rnd << 5;
+      batch = ((rnd >>> 0) & 7) + 1;
+    }
+    if (batch > pending) batch = pending;
     let target = ring.tail + batch;
     if (target >= ring.size) target -= ring.size;
     ring.put(target, release);

@@ -34,11 +34,20 @@ export interface CompletionWorker {
   terminate(): Promise<number>;
 }
 
-export function startCompletionWorker(ring: SharedSendctxRing, check: boolean, seed = 1): CompletionWorker {
+/**
+ * @param check - verify each retired slot's sequence number (the stress test) or not (the bench)
+ * @param batch - Sends retired per completion: 0 = random 1..8 (seeded), else at most this many
+ */
+export function startCompletionWorker(
+  ring: SharedSendctxRing,
+  check: boolean,
+  batch = 0,
+  seed = 1,
+): CompletionWorker {
   assertDistBuilt();
   const doorbellBuffer = new SharedArrayBuffer(64);
   const worker = new Worker(workerUrl, {
-    workerData: { ring: ring.buffer, doorbell: doorbellBuffer, check, seed },
+    workerData: { ring: ring.buffer, doorbell: doorbellBuffer, check, seed, batch },
   });
   const result = new Promise<CompletionResult>((resolve, reject) => {
     worker.once('message', (m: CompletionResult) => resolve(m));
