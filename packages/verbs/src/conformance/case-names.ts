@@ -15,6 +15,7 @@ export const conformanceCases = [
   'rdma-read',
   'rdma-write-out-of-bounds',
   'rdma-read-access-violation',
+  'qp-access-error-event',
   'send-with-invalidate',
   'reg-mr-local-inv',
   'send-queue-full',
@@ -23,11 +24,13 @@ export const conformanceCases = [
   'rnr-retry-exceeded',
   'ack-loss-retransmission',
   'retry-exceeded',
+  'transient-partition-recovers',
   'completion-ordering',
   'local-protection-error',
   'post-in-err-flushes',
   'cq-poll-mode',
   'cq-callback-mode',
+  'cq-overflow',
 ] as const;
 
 /** The name of one conformance case, e.g. `'rnr-retry-exceeded'`. */

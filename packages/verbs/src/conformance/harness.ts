@@ -21,8 +21,9 @@ export interface ConformanceHost {
 }
 
 /**
- * Network fault hooks for the cases that need them (`ack-loss-retransmission`, `retry-exceeded`). A
- * backend without them leaves `faults` undefined and declares those cases unsupported.
+ * Network fault hooks for the cases that need them (`ack-loss-retransmission`, `retry-exceeded`,
+ * `transient-partition-recovers`). A backend without them leaves `faults` undefined and declares those
+ * cases unsupported.
  */
 export interface ConformanceFaults {
   /**

@@ -169,6 +169,8 @@ export function rcPairOf(a: RcEndpoint, b: RcEndpoint): RcPair {
       for (const log of logs) log.reap();
     },
     describe: () =>
-      `${logs.map((log) => log.describe()).join('; ')}; QP states a=${qpStateName(a.qp.state)} b=${qpStateName(b.qp.state)}`,
+      `${logs.map((log) => log.describe()).join('; ')}; ` +
+      `a: ${qpStateName(a.qp.state)}, sendQueueUsed ${a.qp.sendQueueUsed}; ` +
+      `b: ${qpStateName(b.qp.state)}, sendQueueUsed ${b.qp.sendQueueUsed}`,
   };
 }

@@ -20,16 +20,17 @@ export const completionOrderingCases: CaseBodies = {
       const window = ctx.registered(b, 4 * 4096, RW);
       const inbox = ctx.registered(b, 4 * 4096, RW);
       const lengths = [100, 2500, 40];
+      const offsets = [0, 256, 3072];
       const messages = lengths.map((n, i) => patternBytes(n, 80 + i));
       const writes = [patternBytes(1800, 90), patternBytes(3000, 91)];
-      for (const [i, m] of messages.entries()) src.write(i * 1024, m);
+      for (const [i, m] of messages.entries()) src.write(offsets[i]!, m);
       for (const [i, w] of writes.entries()) src.write(8192 + i * 4096, w);
       b.qp.postRecv(messages.map((_, i) => ({ wrId: 101 + i, sgList: [inbox.sge(i * 4096, 4096)] })));
 
       const send = (wrId: number, i: number): SendWr => ({
         wrId,
         opcode: WrOpcode.SEND,
-        sgList: [src.sge(i * 1024, lengths[i]!)],
+        sgList: [src.sge(offsets[i]!, lengths[i]!)],
         flags: SendFlags.SIGNALED,
       });
       const write = (wrId: number, i: number): SendWr => ({

@@ -1,7 +1,9 @@
 import { expect } from 'vitest';
 import { AccessFlags } from '../../constants/access-flags.js';
+import { AsyncEventType } from '../../constants/async-event.js';
 import { SendFlags } from '../../constants/send-flags.js';
 import { WrOpcode } from '../../constants/wr-opcode.js';
+import type { AsyncEvent } from '../../device.js';
 import type { CompletionHandler, SendWr } from '../../work-request.js';
 import type { CompletionLog } from '../completion-log.js';
 import type { CaseBodies } from '../conformance-case.js';
@@ -115,6 +117,36 @@ export const completionQueueCases: CaseBodies = {
       expect(sendViaCqe, 'send WRs with a cqe went to cqe.done').toEqual([2, 4, 6]);
       expect(recvViaCqe, 'receive WRs with a cqe went to cqe.done').toEqual([201, 203, 205]);
       expect(b.recvCq.depth, 'the poller drained the CQ').toBe(0);
+    },
+  },
+
+  'cq-overflow': {
+    title: 'more completions than a CQ holds → IBV_EVENT_CQ_ERR on the device',
+    async run(ctx) {
+      const { a, b } = ctx.connect({ cqCapacity: 4, maxSendWr: 64 });
+      const events: AsyncEvent[] = [];
+      b.device.onAsyncEvent((e) => events.push(e));
+      const capacity = b.recvCq.capacity;
+      expect(capacity, 'recvCq.capacity').toBeGreaterThanOrEqual(4);
+      const count = capacity + 1;
+      expect(count, 'the overflow fits in the Send Queue').toBeLessThanOrEqual(a.qp.cap.maxSendWr);
+      const src = ctx.registered(a, 4096, LW);
+      const dst = ctx.registered(b, count * 16, LW);
+      b.qp.postRecv(
+        Array.from({ length: count }, (_, i) => ({ wrId: 300 + i, sgList: [dst.sge(i * 16, 16)] })),
+      );
+      // Only the last Send is signaled, so a's own (equally small) send CQ stays within capacity.
+      a.qp.postSend(
+        Array.from({ length: count }, (_, i) => ({
+          wrId: i,
+          opcode: WrOpcode.SEND,
+          sgList: [src.sge(0, 16)],
+          flags: i === count - 1 ? SendFlags.SIGNALED : SendFlags.NONE,
+        })),
+      );
+      // b never polls its receive CQ, so the capacity+1st receive completion has nowhere to go.
+      await ctx.waitFor('an async event on b', () => events.length > 0, { reap: false });
+      expect(events.map((e) => e.type)).toContain(AsyncEventType.CQ_ERR);
     },
   },
 };

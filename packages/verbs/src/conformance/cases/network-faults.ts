@@ -93,4 +93,64 @@ export const networkFaultCases: CaseBodies = {
       expect(qpStateName(b.qp.state), 'the responder saw nothing and is still connected').toBe('RTS');
     },
   },
+
+  'transient-partition-recovers': {
+    title:
+      'a partition shorter than retry_cnt ACK timeouts heals: SEND, WRITE and READ complete once, data intact',
+    needsFaults: true,
+    async run(ctx) {
+      const { a, b } = ctx.connect({ timeout: TIMEOUT_CODE, retryCnt: 6 });
+      const src = ctx.registered(a, 8192, AccessFlags.LOCAL_WRITE);
+      const sent = patternBytes(2000, 63);
+      const written = patternBytes(1500, 64);
+      src.write(0, sent);
+      src.write(4096, written);
+      const inbox = ctx.registered(b, 4096, AccessFlags.LOCAL_WRITE);
+      const window = ctx.registered(
+        b,
+        8192,
+        AccessFlags.LOCAL_WRITE | AccessFlags.REMOTE_WRITE | AccessFlags.REMOTE_READ,
+      );
+      const remoteData = patternBytes(3000, 65);
+      window.write(4096, remoteData);
+      const readBack = ctx.registered(a, 4096, AccessFlags.LOCAL_WRITE);
+      b.qp.postRecv([
+        { wrId: 90, sgList: [inbox.sge(0, 4096)] },
+        { wrId: 91, sgList: [inbox.sge(0, 4096)] },
+      ]);
+
+      // About 2.4 ACK timeouts of silence: the third retransmission gets through.
+      ctx.faults.blackhole(10);
+      a.qp.postSend([
+        { wrId: 1, opcode: WrOpcode.SEND, sgList: [src.sge(0, 2000)], flags: SendFlags.SIGNALED },
+        {
+          wrId: 2,
+          opcode: WrOpcode.RDMA_WRITE,
+          sgList: [src.sge(4096, 1500)],
+          flags: SendFlags.SIGNALED,
+          rdma: window.remote(0),
+        },
+        {
+          wrId: 3,
+          opcode: WrOpcode.RDMA_READ,
+          sgList: [readBack.sge(0, 3000)],
+          flags: SendFlags.SIGNALED,
+          rdma: window.remote(4096),
+        },
+      ]);
+      await ctx.waitForCompletions(a, 'sends', 3);
+      await ctx.elapse(50);
+      expect(a.sends.summaries()).toEqual([
+        { wrId: 1, status: 'SUCCESS', opcode: 'SEND' },
+        { wrId: 2, status: 'SUCCESS', opcode: 'RDMA_WRITE' },
+        { wrId: 3, status: 'SUCCESS', opcode: 'RDMA_READ', byteLen: 3000 },
+      ]);
+      expect(b.recvs.summaries(), 'the Send is delivered once').toEqual([
+        { wrId: 90, status: 'SUCCESS', opcode: 'RECV', byteLen: 2000 },
+      ]);
+      expectSameBytes(inbox.read(0, 2000), sent, 'the Send payload');
+      expectSameBytes(window.read(0, 1500), written, 'the WRITE payload');
+      expectSameBytes(readBack.read(0, 3000), remoteData, 'the READ payload');
+    },
+  },
 };
