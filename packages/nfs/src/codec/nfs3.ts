@@ -1,3 +1,5 @@
+// @rdmalab/sunrpc loads tsyringe at import time, which needs the metadata polyfill first.
+import 'reflect-metadata';
 import { XDRBUF_READ, XDRBUF_WRITE, type XdrDecoder, type XdrEncoder, type XdrPageRange } from '@rdmalab/sunrpc';
 import {
   CREATE_MODES,

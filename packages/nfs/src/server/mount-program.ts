@@ -1,3 +1,5 @@
+// @rdmalab/sunrpc loads tsyringe at import time, which needs the metadata polyfill first.
+import 'reflect-metadata';
 import { AuthFlavor, type RpcProgramVersion } from '@rdmalab/sunrpc';
 import { MOUNT_PROGRAM, MOUNT_V3, MountStat } from '../constants.js';
 import * as codec from '../codec/mount3.js';

@@ -1,3 +1,5 @@
+// @rdmalab/sunrpc loads tsyringe at import time, which needs the metadata polyfill first.
+import 'reflect-metadata';
 import { MemoryError, PAGE_SIZE, type Page, type PhysicalMemory } from '@rdmalab/kernel';
 import { AuthFlavor, type RpcCall, type RpcProgramVersion, type XdrEncoder } from '@rdmalab/sunrpc';
 import { NFS_PROGRAM, NFS_V3, Nfs3Proc, Nfs3Stat } from '../constants.js';

@@ -1,3 +1,5 @@
+// @rdmalab/sunrpc loads tsyringe at import time, which needs the metadata polyfill first.
+import 'reflect-metadata';
 import { PhysicalMemory, RealScheduler, type Scheduler } from '@rdmalab/kernel';
 import { RpcServer, TcpTransportClass, TransportClassRegistry, type TransportRegistry } from '@rdmalab/sunrpc';
 import { MemoryStore } from '../store/memory-store.js';
