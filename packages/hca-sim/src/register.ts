@@ -14,10 +14,10 @@ import {
 import { CONNECTION_MANAGER, PROVIDER_REGISTRY, RDMA_DEVICE, VERBS_HOST } from '@rdmalab/verbs';
 import { type DependencyContainer, type InjectionToken, instanceCachingFactory } from 'tsyringe';
 import { SimError } from './errors.js';
-import type { FaultPlan } from './fault/fault-plan.js';
 import type { LinkOptions } from './fabric/link-options.js';
 import { SimFabric, type SimHostOptions } from './fabric/sim-fabric.js';
 import type { SimHost } from './fabric/sim-host.js';
+import type { FaultPlan } from './fault/fault-plan.js';
 import { SimDeviceProvider } from './provider.js';
 import type { WireTapOptions } from './tap/wire-tap.js';
 
@@ -42,9 +42,14 @@ export interface HcaSimOptions {
 export function registerHcaSim(container: DependencyContainer, options: HcaSimOptions = {}): void {
   container.register(SIM_FABRIC, {
     useFactory: instanceCachingFactory((c) => {
-      const scheduler = c.isRegistered(SCHEDULER, true) ? c.resolve<Scheduler>(SCHEDULER) : new VirtualScheduler();
+      const scheduler = c.isRegistered(SCHEDULER, true)
+        ? c.resolve<Scheduler>(SCHEDULER)
+        : new VirtualScheduler();
       if (!(scheduler instanceof VirtualScheduler)) {
-        throw new SimError('EINVAL', 'registerHcaSim: the simulated fabric needs a virtual SCHEDULER (clock: "virtual")');
+        throw new SimError(
+          'EINVAL',
+          'registerHcaSim: the simulated fabric needs a virtual SCHEDULER (clock: "virtual")',
+        );
       }
       const fabric = new SimFabric({
         scheduler,

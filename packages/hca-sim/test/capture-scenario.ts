@@ -10,16 +10,33 @@ export async function captureScenario(seed: number) {
   const { fabric, client, server } = pair;
   const rx = mappedBuffer(server, 'server-rx', 0, 4096, DmaDirection.FROM_DEVICE);
   for (let i = 0; i < 3; i++) {
-    server.qp.postRecv([{ wrId: 100 + i, sgList: [{ addr: rx.dma, length: 4096, lkey: server.pd.localDmaLkey }] }]);
+    server.qp.postRecv([
+      { wrId: 100 + i, sgList: [{ addr: rx.dma, length: 4096, lkey: server.pd.localDmaLkey }] },
+    ]);
   }
   const tx = mappedBuffer(client, 'client-tx', 0x42, 512);
   client.qp.postSend([
-    { wrId: 1, opcode: WrOpcode.SEND, flags: SendFlags.SIGNALED, sgList: [{ addr: tx.dma, length: 512, lkey: client.pd.localDmaLkey }] },
+    {
+      wrId: 1,
+      opcode: WrOpcode.SEND,
+      flags: SendFlags.SIGNALED,
+      sgList: [{ addr: tx.dma, length: 512, lkey: client.pd.localDmaLkey }],
+    },
   ]);
   await fabric.settle(() => client.poll().length > 0 || client.completions.length > 0);
   client.qp.postSend([
-    { wrId: 2, opcode: WrOpcode.SEND, flags: SendFlags.SIGNALED, sgList: [{ addr: tx.dma, length: 100, lkey: client.pd.localDmaLkey }] },
-    { wrId: 3, opcode: WrOpcode.SEND, flags: SendFlags.SIGNALED, sgList: [{ addr: tx.dma, length: 200, lkey: client.pd.localDmaLkey }] },
+    {
+      wrId: 2,
+      opcode: WrOpcode.SEND,
+      flags: SendFlags.SIGNALED,
+      sgList: [{ addr: tx.dma, length: 100, lkey: client.pd.localDmaLkey }],
+    },
+    {
+      wrId: 3,
+      opcode: WrOpcode.SEND,
+      flags: SendFlags.SIGNALED,
+      sgList: [{ addr: tx.dma, length: 200, lkey: client.pd.localDmaLkey }],
+    },
   ]);
   await fabric.settle(() => {
     client.poll();

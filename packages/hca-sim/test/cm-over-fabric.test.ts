@@ -7,7 +7,11 @@ describe('CM over the simulated fabric', () => {
   it('connects with real MADs on the wire and carries a SEND end to end', async () => {
     const { fabric, client, server } = await connectedPair();
     const cmRecords = fabric.tap!.records.filter((r) => r.class === 'cm');
-    expect(cmRecords.map((r) => `${r.from}>${r.to}`)).toEqual(['client>server', 'server>client', 'client>server']);
+    expect(cmRecords.map((r) => `${r.from}>${r.to}`)).toEqual([
+      'client>server',
+      'server>client',
+      'client>server',
+    ]);
     expect(new TextDecoder().decode(client.events[0]!.privateData!.subarray(0, 7))).toBe('welcome');
     expect(client.qp.state).toBe(QpState.RTS);
     expect(server.qp.state).toBe(QpState.RTS);
@@ -43,7 +47,12 @@ describe('CM over the simulated fabric', () => {
     id.resolveRoute({ ip: '10.0.0.2', port: PORT });
     const pd = a.device.allocPd();
     const cq = a.device.createCq({ capacity: 16, mode: 'poll' });
-    id.createQp(pd, { type: 'RC', sendCq: cq, recvCq: cq, cap: { maxSendWr: 4, maxRecvWr: 4, maxSendSge: 1, maxRecvSge: 1, maxInlineData: 0 } });
+    id.createQp(pd, {
+      type: 'RC',
+      sendCq: cq,
+      recvCq: cq,
+      cap: { maxSendWr: 4, maxRecvWr: 4, maxSendSge: 1, maxRecvSge: 1, maxInlineData: 0 },
+    });
     id.connect({});
     expect(await fabric.settle(() => events.length > 0)).toBe(true);
     expect(events).toEqual([CmEventType.REJECTED]);
@@ -62,7 +71,12 @@ describe('CM over the simulated fabric', () => {
     id.resolveRoute({ ip: '10.0.0.2', port: PORT });
     const pd = a.device.allocPd();
     const cq = a.device.createCq({ capacity: 16, mode: 'poll' });
-    id.createQp(pd, { type: 'RC', sendCq: cq, recvCq: cq, cap: { maxSendWr: 4, maxRecvWr: 4, maxSendSge: 1, maxRecvSge: 1, maxInlineData: 0 } });
+    id.createQp(pd, {
+      type: 'RC',
+      sendCq: cq,
+      recvCq: cq,
+      cap: { maxSendWr: 4, maxRecvWr: 4, maxSendSge: 1, maxRecvSge: 1, maxInlineData: 0 },
+    });
     id.connect({});
     fabric.run();
     expect(events).toEqual([[CmEventType.UNREACHABLE, 'ETIMEDOUT']]);

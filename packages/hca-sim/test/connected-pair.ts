@@ -77,19 +77,31 @@ export async function connectedPair(
   const clientId = clientHost.cm.createId((event) => clientEvents.push(event));
   clientId.resolveRoute({ ip: '10.0.0.2', port: PORT });
   const clientEnd = makeEnd(clientHost, clientId, clientEvents);
-  const clientQp = clientId.createQp(clientEnd.pd, { type: 'RC', sendCq: clientEnd.cq, recvCq: clientEnd.cq, cap });
+  const clientQp = clientId.createQp(clientEnd.pd, {
+    type: 'RC',
+    sendCq: clientEnd.cq,
+    recvCq: clientEnd.cq,
+    cap,
+  });
   clientId.connect({ privateData: new TextEncoder().encode('hello'), retryCount: 7, rnrRetryCount: 7 });
   const ok = await fabric.settle(
     () =>
       clientEvents.some((e) => e.type === CmEventType.ESTABLISHED) &&
       serverEvents.some((e) => e.type === CmEventType.ESTABLISHED),
   );
-  if (!ok || !server) throw new Error(`connection not established: client ${JSON.stringify(clientEvents.map((e) => e.type))}`);
+  if (!ok || !server)
+    throw new Error(`connection not established: client ${JSON.stringify(clientEvents.map((e) => e.type))}`);
   return { fabric, client: { ...clientEnd, qp: clientQp }, server };
 }
 
 /** Allocate a page owned by `owner`, fill it with `fill`, DMA-map `length` bytes of it for the device. */
-export function mappedBuffer(end: End, owner: string, fill: number, length: number, direction = DmaDirection.TO_DEVICE) {
+export function mappedBuffer(
+  end: End,
+  owner: string,
+  fill: number,
+  length: number,
+  direction: DmaDirection = DmaDirection.TO_DEVICE,
+) {
   const page = end.host.memory.alloc(owner);
   page.bytes.fill(fill, 0, length);
   const dma = end.host.device.dma.mapPage(page, 0, length, direction);

@@ -15,7 +15,10 @@ const toServer: PacketRoute = { srcIp: '10.0.0.1', dstIp: '10.0.0.2', srcQpn: 17
 const toClient: PacketRoute = { srcIp: '10.0.0.2', dstIp: '10.0.0.1', srcQpn: 18 };
 
 function send(psn: number): RocePacket {
-  return { bth: makeBth({ opcode: Opcode.RC_SEND_ONLY, destQp: 18, psn, ackReq: true }), payload: new Uint8Array(8) };
+  return {
+    bth: makeBth({ opcode: Opcode.RC_SEND_ONLY, destQp: 18, psn, ackReq: true }),
+    payload: new Uint8Array(8),
+  };
 }
 function ack(psn: number, syndrome: number = AethSyndrome.ACK_UNLIMITED): RocePacket {
   return {

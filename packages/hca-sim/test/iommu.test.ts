@@ -66,7 +66,9 @@ describe('PassthroughIommu', () => {
     memory.free(page);
     memory.alloc('tenant-b');
     expect(iommu.translate(dma, 4096, false)).toBe(page.phys);
-    expect(stale).toEqual([{ dma, length: 4096, write: false, reason: 'unmapped', faulted: false, owner: 'tenant-b' }]);
+    expect(stale).toEqual([
+      { dma, length: 4096, write: false, reason: 'unmapped', faulted: false, owner: 'tenant-b' },
+    ]);
   });
 
   it('counts mappings and refuses an unmap of something never mapped', () => {

@@ -53,14 +53,35 @@ describe.skipIf(!haveTshark && !need)('tshark decodes a simulated capture', () =
     const out = execFileSync(
       'tshark',
       [
-        '-r', file, '-T', 'fields', '-E', 'separator=;',
-        '-e', 'infiniband.bth.opcode', '-e', 'infiniband.bth.psn', '-e', 'infiniband.bth.destqp',
-        '-e', 'infiniband.aeth.syndrome', '-e', 'infiniband.mad.attributeid',
-        '-e', 'infiniband.cm.req.localqpn', '-e', 'infiniband.cm.req.startpsn', '-e', 'infiniband.cm.rep.localqpn',
+        '-r',
+        file,
+        '-T',
+        'fields',
+        '-E',
+        'separator=;',
+        '-e',
+        'infiniband.bth.opcode',
+        '-e',
+        'infiniband.bth.psn',
+        '-e',
+        'infiniband.bth.destqp',
+        '-e',
+        'infiniband.aeth.syndrome',
+        '-e',
+        'infiniband.mad.attributeid',
+        '-e',
+        'infiniband.cm.req.localqpn',
+        '-e',
+        'infiniband.cm.req.startpsn',
+        '-e',
+        'infiniband.cm.rep.localqpn',
       ],
       { encoding: 'utf8' },
     );
-    const rows = out.trim().split('\n').map((line) => line.split(';'));
+    const rows = out
+      .trim()
+      .split('\n')
+      .map((line) => line.split(';'));
     const records = fabric.tap!.records;
     expect(rows).toHaveLength(records.length);
     for (const [i, row] of rows.entries()) {

@@ -63,7 +63,12 @@ describe('the seed physics: retransmission after the page changed hands', () => 
       [2, WcStatus.WR_FLUSH_ERR],
     ]);
     expect(fabric.tap!.dmaFaults).toHaveLength(1);
-    expect(fabric.tap!.dmaFaults[0]).toMatchObject({ host: 'client', write: false, reason: 'unmapped', faulted: true });
+    expect(fabric.tap!.dmaFaults[0]).toMatchObject({
+      host: 'client',
+      write: false,
+      reason: 'unmapped',
+      faulted: true,
+    });
     expect(fabric.tap!.exposures).toEqual([]);
   });
 
@@ -76,11 +81,20 @@ describe('the seed physics: retransmission after the page changed hands', () => 
     const exposures = fabric.tap!.exposures;
     expect(exposures).toHaveLength(1);
     const [exposure] = exposures;
-    expect(exposure).toMatchObject({ host: 'client', qpn: client.qp.qpNum, wrId: 1, owners: ['tenant-b-secret'] });
+    expect(exposure).toMatchObject({
+      host: 'client',
+      qpn: client.qp.qpNum,
+      wrId: 1,
+      owners: ['tenant-b-secret'],
+    });
     expect(exposure!.firstSources[0]).toMatchObject({ phys: reused.phys, owner: 'rpc-send-buffer' });
     expect(exposure!.sources[0]).toMatchObject({ phys: reused.phys, owner: 'tenant-b-secret' });
     expect(exposure!.differingBytes).toBe(2048);
     // The stale DMA read is also on record, naming whose page it reached.
-    expect(fabric.tap!.dmaFaults[0]).toMatchObject({ host: 'client', faulted: false, owner: 'tenant-b-secret' });
+    expect(fabric.tap!.dmaFaults[0]).toMatchObject({
+      host: 'client',
+      faulted: false,
+      owner: 'tenant-b-secret',
+    });
   });
 });

@@ -5,7 +5,6 @@ import {
   type CompletionQueue,
   type CreateQpOptions,
   checkQpTransition,
-  type Device,
   type DeviceAttributes,
   type ProtectionDomain,
   type QpAttributes,
@@ -52,9 +51,10 @@ const attrs = { maxQpRdAtom: 16, maxQpInitRdAtom: 8 } as DeviceAttributes;
 function pair(options: { latencyNs?: number } = {}) {
   const scheduler = new VirtualScheduler();
   const wire: { mads: string[]; drop: (type: string) => boolean } = { mads: [], drop: () => false };
-  const devices = new Map<string, GsiDevice & { qps: QpDouble[] }>();
+  type DeviceDouble = GsiDevice & { qps: QpDouble[]; deliver: (p: RocePacket, r: PacketRoute) => void };
+  const devices = new Map<string, DeviceDouble>();
   let nextQpn = 17;
-  const makeDevice = (ip: string): GsiDevice & { qps: QpDouble[] } => {
+  const makeDevice = (ip: string): DeviceDouble => {
     let gsi: ((p: RocePacket, r: PacketRoute) => void) | undefined;
     const qps: QpDouble[] = [];
     const pd = {
@@ -83,8 +83,8 @@ function pair(options: { latencyNs?: number } = {}) {
         scheduler.setTimer(options.latencyNs ?? 1000, () => peer?.deliver(packet, route));
       },
       deliver: (packet: RocePacket, route: PacketRoute) => gsi?.(packet, route),
-    } as unknown as GsiDevice & { qps: QpDouble[]; deliver: (p: RocePacket, r: PacketRoute) => void };
-    devices.set(ip, device as GsiDevice & { qps: QpDouble[] });
+    } as unknown as DeviceDouble;
+    devices.set(ip, device);
     return device;
   };
   const a = makeDevice('10.0.0.1');

@@ -11,7 +11,7 @@ export class EgressPort {
 
   /** Reserve the line for a frame ready at `readyNs`; returns when its last bit is on the wire. */
   serialize(readyNs: number, frameBytes: number, nsPerByte: number): number {
-    const start = readyNs > this.busyUntil ? readyNs : this.busyUntil;
+    const start = Math.max(readyNs, this.busyUntil);
     const done = start + frameBytes * nsPerByte;
     this.busyUntil = done;
     this.frames++;

@@ -22,16 +22,26 @@ export interface ResolvedLink {
 
 export const DEFAULT_LINK: Required<LinkOptions> = { latencyNs: 500, bandwidthGbps: 100, mtu: 4200 };
 
-export function resolveLink(field: string, options: LinkOptions | undefined, base: ResolvedLink): ResolvedLink {
+export function resolveLink(
+  field: string,
+  options: LinkOptions | undefined,
+  base: ResolvedLink,
+): ResolvedLink {
   if (!options) return base;
   const latencyNs = options.latencyNs ?? base.latencyNs;
   if (!Number.isFinite(latencyNs) || latencyNs < 0) {
-    throw new SimError('EINVAL', `${field}.latencyNs must be a non-negative number, got ${options.latencyNs}`);
+    throw new SimError(
+      'EINVAL',
+      `${field}.latencyNs must be a non-negative number, got ${options.latencyNs}`,
+    );
   }
   let nsPerByte = base.nsPerByte;
   if (options.bandwidthGbps !== undefined) {
     if (!Number.isFinite(options.bandwidthGbps) || options.bandwidthGbps <= 0) {
-      throw new SimError('EINVAL', `${field}.bandwidthGbps must be a positive number, got ${options.bandwidthGbps}`);
+      throw new SimError(
+        'EINVAL',
+        `${field}.bandwidthGbps must be a positive number, got ${options.bandwidthGbps}`,
+      );
     }
     nsPerByte = 8 / options.bandwidthGbps;
   }

@@ -1,4 +1,11 @@
-import { Counters, createRandom, PhysicalMemory, type Random, type Tracer, VirtualScheduler } from '@rdmalab/kernel';
+import {
+  Counters,
+  createRandom,
+  PhysicalMemory,
+  type Random,
+  type Tracer,
+  VirtualScheduler,
+} from '@rdmalab/kernel';
 import {
   CmAgent,
   type CmAgentOptions,
@@ -14,10 +21,10 @@ import { type DeviceAttributes, type Mtu, mtuFromBytes } from '@rdmalab/verbs';
 import { SimError } from '../errors.js';
 import { type FaultDecision, FaultInjector, type RuleStats } from '../fault/fault-injector.js';
 import type { AckLoss, DmaMapFailure, FaultPlan, FaultRule, Partition } from '../fault/fault-plan.js';
-import { PassthroughIommu } from '../iommu/passthrough-iommu.js';
-import { MapFailureInjector } from '../iommu/map-failure-injector.js';
-import { StrictIommu } from '../iommu/strict-iommu.js';
 import type { DmaFault } from '../iommu/dma-fault.js';
+import { MapFailureInjector } from '../iommu/map-failure-injector.js';
+import { PassthroughIommu } from '../iommu/passthrough-iommu.js';
+import { StrictIommu } from '../iommu/strict-iommu.js';
 import type { TapRecord } from '../tap/tap-record.js';
 import { WireTap, type WireTapOptions } from '../tap/wire-tap.js';
 import { EgressPort } from './egress-port.js';
@@ -132,10 +139,12 @@ export class SimFabric implements PacketSwitch {
     for (const loss of this.#plan.ackLoss ?? []) this.faults.addAckLoss(loss);
     for (const partition of this.#plan.partitions ?? []) this.faults.addPartition(partition);
     for (const [i, f] of (this.#plan.dmaMapFailures ?? []).entries()) {
-      if (typeof f?.host !== 'string') throw new SimError('EINVAL', `faults.dmaMapFailures[${i}].host is required`);
+      if (typeof f?.host !== 'string')
+        throw new SimError('EINVAL', `faults.dmaMapFailures[${i}].host is required`);
     }
     for (const [i, d] of (this.#plan.processingDelay ?? []).entries()) {
-      if (typeof d?.host !== 'string') throw new SimError('EINVAL', `faults.processingDelay[${i}].host is required`);
+      if (typeof d?.host !== 'string')
+        throw new SimError('EINVAL', `faults.processingDelay[${i}].host is required`);
       checkDelay(`faults.processingDelay[${i}].rxNs`, d.rxNs);
       checkDelay(`faults.processingDelay[${i}].txNs`, d.txNs);
     }
@@ -143,25 +152,38 @@ export class SimFabric implements PacketSwitch {
 
   /** Add a host with its HCA, IOMMU model, memory and CM. EEXIST for a taken name or IP. */
   addHost(name: string, options: SimHostOptions): SimHost {
-    if (typeof name !== 'string' || name.length === 0) throw new SimError('EINVAL', 'addHost: name is required');
+    if (typeof name !== 'string' || name.length === 0)
+      throw new SimError('EINVAL', 'addHost: name is required');
     if (this.#hosts.has(name)) throw new SimError('EEXIST', `addHost: a host named "${name}" exists`);
     const mac = macForIp(options?.ip);
-    if (this.#byIp.has(options.ip)) throw new SimError('EEXIST', `addHost: ${options.ip} is already host "${this.#byIp.get(options.ip)!.name}"'s`);
+    if (this.#byIp.has(options.ip))
+      throw new SimError(
+        'EEXIST',
+        `addHost: ${options.ip} is already host "${this.#byIp.get(options.ip)!.name}"'s`,
+      );
     const iommuModel = options.iommu ?? 'strict';
     if (iommuModel !== 'strict' && iommuModel !== 'passthrough') {
-      throw new SimError('EINVAL', `addHost(${name}): iommu must be 'strict' or 'passthrough', got "${String(iommuModel)}"`);
+      throw new SimError(
+        'EINVAL',
+        `addHost(${name}): iommu must be 'strict' or 'passthrough', got "${String(iommuModel)}"`,
+      );
     }
     const sqRetirement = options.sqRetirement ?? 'signaled-only';
     if (sqRetirement !== 'signaled-only' && sqRetirement !== 'each') {
-      throw new SimError('EINVAL', `addHost(${name}): sqRetirement must be 'signaled-only' or 'each', got "${String(sqRetirement)}"`);
+      throw new SimError(
+        'EINVAL',
+        `addHost(${name}): sqRetirement must be 'signaled-only' or 'each', got "${String(sqRetirement)}"`,
+      );
     }
     const linkParams = resolveLink(`addHost(${name}).link`, options.link, this.#link);
     const memory =
-      options.memory ?? new PhysicalMemory({ totalPages: options.memoryPages ?? 1024, name: `${name}.memory` });
+      options.memory ??
+      new PhysicalMemory({ totalPages: options.memoryPages ?? 1024, name: `${name}.memory` });
     const hostRandom = this.random.fork(`host:${name}`);
     const mapFailures = new MapFailureInjector(this.scheduler, hostRandom.fork('dma-map'));
     for (const [i, rule] of (this.#plan.dmaMapFailures ?? []).entries()) {
-      if (rule.host === name || rule.host === options.ip) mapFailures.add(rule, `faults.dmaMapFailures[${i}]`);
+      if (rule.host === name || rule.host === options.ip)
+        mapFailures.add(rule, `faults.dmaMapFailures[${i}]`);
     }
     const onFault = (fault: DmaFault): void => {
       this.tap?.recordDmaFault({ ...fault, timeNs: this.scheduler.now(), host: name });
@@ -171,7 +193,10 @@ export class SimFabric implements PacketSwitch {
       iommuModel === 'strict'
         ? new StrictIommu({ failures: mapFailures, onFault })
         : new PassthroughIommu({ failures: mapFailures, onStaleAccess: onFault, memory });
-    const processingDelay = { rxNs: options.processingDelay?.rxNs ?? 0, txNs: options.processingDelay?.txNs ?? 0 };
+    const processingDelay = {
+      rxNs: options.processingDelay?.rxNs ?? 0,
+      txNs: options.processingDelay?.txNs ?? 0,
+    };
     checkDelay(`addHost(${name}).processingDelay.rxNs`, processingDelay.rxNs);
     checkDelay(`addHost(${name}).processingDelay.txNs`, processingDelay.txNs);
     for (const d of this.#plan.processingDelay ?? []) {
@@ -226,7 +251,10 @@ export class SimFabric implements PacketSwitch {
   host(name: string): SimHost {
     const host = this.#hosts.get(name) ?? this.#byIp.get(name);
     if (!host) {
-      throw new SimError('ENOENT', `no host "${name}" (hosts: ${[...this.#hosts.keys()].join(', ') || 'none'})`);
+      throw new SimError(
+        'ENOENT',
+        `no host "${name}" (hosts: ${[...this.#hosts.keys()].join(', ') || 'none'})`,
+      );
     }
     return host;
   }
@@ -264,7 +292,10 @@ export class SimFabric implements PacketSwitch {
       if (!this.#hosts.has(f.host) && !this.#byIp.has(f.host)) missing.push(f.host);
     }
     if (missing.length > 0) {
-      throw new SimError('ENOENT', `the fault plan names unknown host(s): ${[...new Set(missing)].join(', ')}`);
+      throw new SimError(
+        'ENOENT',
+        `the fault plan names unknown host(s): ${[...new Set(missing)].join(', ')}`,
+      );
     }
   }
 
@@ -345,8 +376,10 @@ export class SimFabric implements PacketSwitch {
       return;
     }
     const frameBytes = ipBytes + ETH_IPV4_UDP_BYTES - IPV4_UDP_BYTES;
-    const atSwitch = src.uplink.serialize(now, frameBytes, src.linkParams.nsPerByte) + src.linkParams.latencyNs;
-    let arrive = dst.downlink.serialize(atSwitch, frameBytes, dst.linkParams.nsPerByte) + dst.linkParams.latencyNs;
+    const atSwitch =
+      src.uplink.serialize(now, frameBytes, src.linkParams.nsPerByte) + src.linkParams.latencyNs;
+    let arrive =
+      dst.downlink.serialize(atSwitch, frameBytes, dst.linkParams.nsPerByte) + dst.linkParams.latencyNs;
     const direction = `${from}>${dst.name}`;
     switch (decision.kind) {
       case 'delay':
@@ -363,7 +396,8 @@ export class SimFabric implements PacketSwitch {
       case 'duplicate':
         stats.duplicated++;
         setFate(record, 'duplicated', decision.rule);
-        for (let k = 1; k <= decision.copies; k++) this.deliverAt(arrive + k * decision.gapNs, dst, packet, route);
+        for (let k = 1; k <= decision.copies; k++)
+          this.deliverAt(arrive + k * decision.gapNs, dst, packet, route);
         break;
       default:
         break;
@@ -373,7 +407,9 @@ export class SimFabric implements PacketSwitch {
   }
 
   private deliverAt(atNs: number, dst: SimHost, packet: RocePacket, route: PacketRoute): void {
-    this.scheduler.setTimerAt(Math.max(atNs, this.scheduler.now()), () => this.deliverNow(dst, packet, route));
+    this.scheduler.setTimerAt(Math.max(atNs, this.scheduler.now()), () =>
+      this.deliverNow(dst, packet, route),
+    );
   }
 
   private deliverNow(dst: SimHost, packet: RocePacket, route: PacketRoute): void {

@@ -180,7 +180,8 @@ export class FaultInjector {
   private compile(rule: FaultRule, index: number): CompiledRule {
     const name = rule.name ?? `rule-${index}`;
     const field = `rules[${name}]`;
-    if (!rule.match || typeof rule.match !== 'object') throw new SimError('EINVAL', `${field}.match is required`);
+    if (!rule.match || typeof rule.match !== 'object')
+      throw new SimError('EINVAL', `${field}.match is required`);
     const match: PacketMatch = rule.match;
     checkWindow(`${field}.match.window`, match.window);
     checkCount(`${field}.nth`, rule.nth, 1);
@@ -198,7 +199,10 @@ export class FaultInjector {
       const list: readonly PacketClass[] = typeof match.class === 'string' ? [match.class] : match.class;
       for (const c of list) {
         if (!PACKET_CLASSES.includes(c)) {
-          throw new SimError('EINVAL', `${field}.match.class "${c}" is not one of ${PACKET_CLASSES.join(', ')}`);
+          throw new SimError(
+            'EINVAL',
+            `${field}.match.class "${c}" is not one of ${PACKET_CLASSES.join(', ')}`,
+          );
         }
       }
       classes = new Set(list);

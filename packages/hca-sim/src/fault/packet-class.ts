@@ -11,7 +11,14 @@ import { classifyAeth, GSI_QPN, opcodeInfo, type RocePacket } from '@rdmalab/roc
  */
 export type PacketClass = 'request' | 'ack' | 'nak' | 'read-response' | 'cm' | 'other';
 
-export const PACKET_CLASSES: readonly PacketClass[] = ['request', 'ack', 'nak', 'read-response', 'cm', 'other'];
+export const PACKET_CLASSES: readonly PacketClass[] = [
+  'request',
+  'ack',
+  'nak',
+  'read-response',
+  'cm',
+  'other',
+];
 
 export function classifyPacket(packet: RocePacket): PacketClass {
   const info = opcodeInfo(packet.bth.opcode);

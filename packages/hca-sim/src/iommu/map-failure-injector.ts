@@ -1,5 +1,11 @@
 import type { Clock, Random } from '@rdmalab/kernel';
-import { checkCount, checkProbability, checkWindow, inWindow, type TimeWindow } from '../fault/time-window.js';
+import {
+  checkCount,
+  checkProbability,
+  checkWindow,
+  inWindow,
+  type TimeWindow,
+} from '../fault/time-window.js';
 
 /** When DMA map calls on one host fail. */
 export interface MapFailureRule {

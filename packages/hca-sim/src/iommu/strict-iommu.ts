@@ -53,7 +53,9 @@ export class StrictIommu implements Iommu {
   map(phys: number, length: number, direction: DmaDirection): number {
     checkRange('StrictIommu.map', phys, length);
     if (this.#failures?.nextMapFails()) {
-      throw new DmaMappingError(`StrictIommu.map: injected failure mapping phys 0x${phys.toString(16)}+${length}`);
+      throw new DmaMappingError(
+        `StrictIommu.map: injected failure mapping phys 0x${phys.toString(16)}+${length}`,
+      );
     }
     const offset = phys % PAGE_SIZE;
     const firstPhysPage = phys - offset;
@@ -94,7 +96,8 @@ export class StrictIommu implements Iommu {
       const entry = i === 0 ? first : this.#pages.get(firstPfn + i);
       if (!entry) return this.fault(dma, length, write, 'unmapped');
       if (!allows(entry.direction, write)) return this.fault(dma, length, write, 'direction');
-      if (entry.physPage !== first.physPage + i * PAGE_SIZE) return this.fault(dma, length, write, 'discontiguous');
+      if (entry.physPage !== first.physPage + i * PAGE_SIZE)
+        return this.fault(dma, length, write, 'discontiguous');
     }
     return first.physPage + offset;
   }

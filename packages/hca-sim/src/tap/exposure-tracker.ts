@@ -62,7 +62,13 @@ export class ExposureTracker {
   constructor(private readonly maxPerQp = 8192) {}
 
   /** A request packet with provenance left `host`. */
-  onTransmit(host: string, packet: RocePacket, route: PacketRoute, provenance: TxProvenance, nowNs: number): void {
+  onTransmit(
+    host: string,
+    packet: RocePacket,
+    route: PacketRoute,
+    provenance: TxProvenance,
+    nowNs: number,
+  ): void {
     const key = `${route.srcIp}|${provenance.qpn}`;
     let psns = this.#byQp.get(key);
     if (!psns) {

@@ -1,6 +1,6 @@
 import { encodeFrame, type PacketRoute, type RocePacket, type TxProvenance } from '@rdmalab/roce';
-import { classifyPacket } from '../fault/packet-class.js';
 import { macForIp } from '../fabric/mac-address.js';
+import { classifyPacket } from '../fault/packet-class.js';
 import { writeCapture } from './capture-file.js';
 import { type Exposure, ExposureTracker } from './exposure-tracker.js';
 import type { DmaFaultRecord, TapRecord } from './tap-record.js';

@@ -137,7 +137,9 @@ export class CmAgent implements ConnectionManager {
   bind(address: CmAddress, id: AgentCmId): void {
     const key = `${address.ip}:${address.port}`;
     const wildcard = `0.0.0.0:${address.port}`;
-    const holder = this.#bound.get(key) ?? (address.ip === '0.0.0.0' ? this.boundOnPort(address.port) : this.#bound.get(wildcard));
+    const holder =
+      this.#bound.get(key) ??
+      (address.ip === '0.0.0.0' ? this.boundOnPort(address.port) : this.#bound.get(wildcard));
     if (holder && holder !== id) throw new VerbsError('EADDRINUSE', `bind: ${key} is already bound`);
     this.#bound.set(key, id);
   }
@@ -190,7 +192,7 @@ export class CmAgent implements ConnectionManager {
       return;
     }
     const id = this.#byCommId.get(message.remoteCommId);
-    if (!id || !id.acceptsFrom(route.srcIp, message)) {
+    if (!id?.acceptsFrom(route.srcIp, message)) {
       this.stats.dropped++;
       return;
     }
@@ -232,7 +234,6 @@ export class CmAgent implements ConnectionManager {
     return candidate;
   }
 }
-
 
 function checkedCode(field: string, value: number): number {
   return checkedRange(field, value, 0, 31);

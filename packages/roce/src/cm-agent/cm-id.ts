@@ -13,7 +13,12 @@ import {
   VerbsError,
 } from '@rdmalab/verbs';
 import type { CmMad } from '../cm/codec.js';
-import { CMA_REQ_ULP_PRIVATE_DATA_BYTES, decodeCmaReqPrivateData, encodeCmaReqPrivateData, ipServiceId } from '../cm/ip-private-data.js';
+import {
+  CMA_REQ_ULP_PRIVATE_DATA_BYTES,
+  decodeCmaReqPrivateData,
+  encodeCmaReqPrivateData,
+  ipServiceId,
+} from '../cm/ip-private-data.js';
 import {
   CM_PRIVATE_DATA_BYTES,
   type CmDrep,
@@ -21,8 +26,8 @@ import {
   type CmMessage,
   type CmPath,
   type CmRej,
-  type CmRep,
   CmRejectReason,
+  type CmRep,
   type CmReq,
   type CmRtu,
 } from '../cm/messages.js';
@@ -164,7 +169,8 @@ export class AgentCmId implements CmId {
 
   createQp(pd: ProtectionDomain, options: CreateQpOptions): QueuePair {
     this.checkAlive('createQp');
-    if (!this.#device) throw new VerbsError('EINVAL', 'createQp: resolve a route (or get a CONNECT_REQUEST) first');
+    if (!this.#device)
+      throw new VerbsError('EINVAL', 'createQp: resolve a route (or get a CONNECT_REQUEST) first');
     if (this.#qp) throw new VerbsError('EINVAL', `createQp: id already has QP ${this.#qp.qpNum}`);
     const qp = pd.createQp(options);
     try {
@@ -179,20 +185,25 @@ export class AgentCmId implements CmId {
 
   listen(_backlog?: number): void {
     this.checkAlive('listen');
-    if (this.#state !== 'bound' || !this.#local) throw new VerbsError('EINVAL', `listen: id is ${this.#state}, not bound`);
+    if (this.#state !== 'bound' || !this.#local)
+      throw new VerbsError('EINVAL', `listen: id is ${this.#state}, not bound`);
     this.#serviceId = ipServiceId(this.#local.port);
     this.#state = 'listening';
   }
 
   connect(params: ConnParams): void {
     this.checkAlive('connect');
-    if (this.#state !== 'route-resolved') throw new VerbsError('EINVAL', `connect: id is ${this.#state}, resolve a route first`);
+    if (this.#state !== 'route-resolved')
+      throw new VerbsError('EINVAL', `connect: id is ${this.#state}, resolve a route first`);
     const qp = this.#qp;
     const device = this.#device!;
     if (!qp) throw new VerbsError('EINVAL', 'connect: create the QP first (createQp)');
     const ulp = params.privateData ?? EMPTY;
     if (ulp.length > CMA_REQ_ULP_PRIVATE_DATA_BYTES) {
-      throw new VerbsError('EINVAL', `connect: privateData is ${ulp.length} bytes, at most ${CMA_REQ_ULP_PRIVATE_DATA_BYTES}`);
+      throw new VerbsError(
+        'EINVAL',
+        `connect: privateData is ${ulp.length} bytes, at most ${CMA_REQ_ULP_PRIVATE_DATA_BYTES}`,
+      );
     }
     this.#params = this.resolveParams('connect', params);
     const remote = this.#remote!;
@@ -240,12 +251,16 @@ export class AgentCmId implements CmId {
 
   accept(params: ConnParams): void {
     this.checkAlive('accept');
-    if (this.#state !== 'req-received') throw new VerbsError('EINVAL', `accept: id is ${this.#state}, not a CONNECT_REQUEST`);
+    if (this.#state !== 'req-received')
+      throw new VerbsError('EINVAL', `accept: id is ${this.#state}, not a CONNECT_REQUEST`);
     const qp = this.#qp;
     if (!qp) throw new VerbsError('EINVAL', 'accept: create the QP first (createQp)');
     const data = params.privateData ?? EMPTY;
     if (data.length > CM_PRIVATE_DATA_BYTES.REP) {
-      throw new VerbsError('EINVAL', `accept: privateData is ${data.length} bytes, at most ${CM_PRIVATE_DATA_BYTES.REP}`);
+      throw new VerbsError(
+        'EINVAL',
+        `accept: privateData is ${data.length} bytes, at most ${CM_PRIVATE_DATA_BYTES.REP}`,
+      );
     }
     const peer = this.#peer!;
     this.#params = this.resolveParams('accept', params);
@@ -287,10 +302,14 @@ export class AgentCmId implements CmId {
 
   reject(privateData?: Uint8Array): void {
     this.checkAlive('reject');
-    if (this.#state !== 'req-received') throw new VerbsError('EINVAL', `reject: id is ${this.#state}, not a CONNECT_REQUEST`);
+    if (this.#state !== 'req-received')
+      throw new VerbsError('EINVAL', `reject: id is ${this.#state}, not a CONNECT_REQUEST`);
     const data = privateData ?? EMPTY;
     if (data.length > CM_PRIVATE_DATA_BYTES.REJ) {
-      throw new VerbsError('EINVAL', `reject: privateData is ${data.length} bytes, at most ${CM_PRIVATE_DATA_BYTES.REJ}`);
+      throw new VerbsError(
+        'EINVAL',
+        `reject: privateData is ${data.length} bytes, at most ${CM_PRIVATE_DATA_BYTES.REJ}`,
+      );
     }
     this.sendRej(CmRejectReason.CONSUMER_DEFINED, REJECTED_REQ, data);
     this.#state = 'rejected';
@@ -406,15 +425,20 @@ export class AgentCmId implements CmId {
   receive(message: CmMessage): void {
     switch (message.type) {
       case 'REP':
-        return this.receiveRep(message);
+        this.receiveRep(message);
+        return;
       case 'RTU':
-        return this.receiveRtu(message);
+        this.receiveRtu(message);
+        return;
       case 'REJ':
-        return this.receiveRej(message);
+        this.receiveRej(message);
+        return;
       case 'DREQ':
-        return this.receiveDreq(message);
+        this.receiveDreq(message);
+        return;
       case 'DREP':
-        return this.receiveDrep(message);
+        this.receiveDrep(message);
+        return;
       default:
         return;
     }
@@ -425,7 +449,8 @@ export class AgentCmId implements CmId {
   private receiveRep(rep: CmRep): void {
     if (this.#state === 'established' && this.#peer?.commId === rep.localCommId) {
       // Our RTU was lost and the peer resent its REP: resend the RTU.
-      if (this.#lastSent?.message.type === 'RTU') this.agent.send(this.#device!, this.#remote!.ip, this.#lastSent, true);
+      if (this.#lastSent?.message.type === 'RTU')
+        this.agent.send(this.#device!, this.#remote!.ip, this.#lastSent, true);
       return;
     }
     if (this.#state !== 'req-sent') return;
@@ -467,7 +492,12 @@ export class AgentCmId implements CmId {
       this.emit({ type: CmEventType.CONNECT_ERROR, id: this, status: errorCode(err) });
       return;
     }
-    const rtu: CmRtu = { type: 'RTU', localCommId: this.#commId, remoteCommId: rep.localCommId, privateData: EMPTY };
+    const rtu: CmRtu = {
+      type: 'RTU',
+      localCommId: this.#commId,
+      remoteCommId: rep.localCommId,
+      privateData: EMPTY,
+    };
     this.#lastSent = { transactionId: this.#tid, message: rtu };
     this.agent.send(this.#device!, this.#remote!.ip, this.#lastSent);
     this.#state = 'established';
