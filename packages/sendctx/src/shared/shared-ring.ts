@@ -1,5 +1,22 @@
 import { checkRingSize, SendctxError } from '../errors.js';
-import { SHARED_RING_HEADER_WORDS, SHARED_RING_MAGIC, SharedRingWord as W } from './layout.js';
+import { SHARED_RING_HEADER_WORDS, SHARED_RING_MAGIC, SharedRingWord } from './layout.js';
+
+// Module-local copies: a bundler or test runner may turn each read of an imported binding into a
+// property getter, which would cost more than the ring operation itself.
+const W = {
+  head: SharedRingWord.head,
+  emptyCount: SharedRingWord.emptyCount,
+  ungetCount: SharedRingWord.ungetCount,
+  tail: SharedRingWord.tail,
+  spaceSeq: SharedRingWord.spaceSeq,
+  flushedCount: SharedRingWord.flushedCount,
+  waiters: SharedRingWord.waiters,
+  magic: SharedRingWord.magic,
+  size: SharedRingWord.size,
+  payloadWords: SharedRingWord.payloadWords,
+} as const;
+const HEADER_WORDS = SHARED_RING_HEADER_WORDS;
+const MAGIC = SHARED_RING_MAGIC;
 
 /** `SharedSendctxRing.get`'s result when no slot is free (a slot index is never negative). */
 export const SHARED_RING_EMPTY = -1;
@@ -67,12 +84,12 @@ export class SharedSendctxRing {
     if (!Number.isInteger(payloadWords) || payloadWords < 0) {
       throw new SendctxError('EINVAL', `payloadWords must be an integer >= 0, got ${String(payloadWords)}`);
     }
-    const words = SHARED_RING_HEADER_WORDS + options.size * payloadWords;
+    const words = HEADER_WORDS + options.size * payloadWords;
     const buffer = new SharedArrayBuffer(words * 4);
     const ctl = new Int32Array(buffer);
     ctl[W.size] = options.size;
     ctl[W.payloadWords] = payloadWords;
-    Atomics.store(ctl, W.magic, SHARED_RING_MAGIC);
+    Atomics.store(ctl, W.magic, MAGIC);
     return new SharedSendctxRing(buffer);
   }
 
@@ -81,15 +98,15 @@ export class SharedSendctxRing {
     if (!(buffer instanceof SharedArrayBuffer)) {
       throw new SendctxError('EINVAL', 'buffer must be a SharedArrayBuffer');
     }
-    if (buffer.byteLength < SHARED_RING_HEADER_WORDS * 4) {
+    if (buffer.byteLength < HEADER_WORDS * 4) {
       throw new SendctxError(
         'EINVAL',
-        `buffer is ${buffer.byteLength} bytes, shorter than the ${SHARED_RING_HEADER_WORDS * 4}-byte header`,
+        `buffer is ${buffer.byteLength} bytes, shorter than the ${HEADER_WORDS * 4}-byte header`,
       );
     }
     const ctl = new Int32Array(buffer);
     const magic = Atomics.load(ctl, W.magic);
-    if (magic !== SHARED_RING_MAGIC) {
+    if (magic !== MAGIC) {
       throw new SendctxError(
         'EINVAL',
         `buffer magic at byte ${W.magic * 4} is 0x${(magic >>> 0).toString(16)}, not a shared sendctx ring`,
@@ -98,7 +115,7 @@ export class SharedSendctxRing {
     const size = ctl[W.size]!;
     const payloadWords = ctl[W.payloadWords]!;
     checkRingSize(size, `size (byte ${W.size * 4})`);
-    const need = (SHARED_RING_HEADER_WORDS + size * payloadWords) * 4;
+    const need = (HEADER_WORDS + size * payloadWords) * 4;
     if (payloadWords < 0 || buffer.byteLength !== need) {
       throw new SendctxError(
         'EINVAL',
@@ -109,7 +126,7 @@ export class SharedSendctxRing {
     this.ctl = ctl;
     this.size = size;
     this.payloadWords = payloadWords;
-    this.words = new Int32Array(buffer, SHARED_RING_HEADER_WORDS * 4, size * payloadWords);
+    this.words = new Int32Array(buffer, HEADER_WORDS * 4, size * payloadWords);
     this.seenTail = Atomics.load(ctl, W.tail);
   }
 
