@@ -30,7 +30,7 @@ import {
 
 /** Decoders a hostile peer's bytes reach: RPC headers, AUTH_SYS, an NFS-like fattr, lists, unions. */
 function decodeEverything(dec: XdrDecoder): void {
-  const kind = dec.readUnion('kind', {
+  const kind = dec.readUnion<unknown>('kind', {
     0: (d) => decodeMessageHeader(d),
     1: (d) => decodeAuthSysParams(d),
     2: (d) => decodeList(d, 'rpcblist', decodeRpcb),

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
-import { Reader } from '@jsonjoy.com/buffers/lib/Reader';
-import { Writer } from '@jsonjoy.com/buffers/lib/Writer';
+import { Reader } from '@jsonjoy.com/buffers/lib/Reader.js';
+import { Writer } from '@jsonjoy.com/buffers/lib/Writer.js';
 import {
   RpcAcceptedReplyMessage,
   RpcCallMessage,
@@ -8,8 +8,8 @@ import {
   RpcMessageEncoder,
   RpcOpaqueAuth,
   RpcRejectedReplyMessage,
-} from '@jsonjoy.com/json-pack/lib/rpc';
-import { XdrDecoder as JpDecoder, XdrEncoder as JpEncoder } from '@jsonjoy.com/json-pack/lib/xdr';
+} from '@jsonjoy.com/json-pack/lib/rpc/index.js';
+import { XdrDecoder as JpDecoder, XdrEncoder as JpEncoder } from '@jsonjoy.com/json-pack/lib/xdr/index.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
