@@ -1,4 +1,4 @@
-import { AccessFlags, SendFlags, WcOpcode, WcStatus, WcFlags, WrOpcode } from '@rdmalab/verbs';
+import { AccessFlags, type AsyncEvent, AsyncEventType, SendFlags, WcOpcode, WcStatus, WcFlags, WrOpcode } from '@rdmalab/verbs';
 import { describe, expect, it } from 'vitest';
 import { Opcode } from '../src/wire/opcodes.js';
 import { drain, makePair, pattern } from './engine-fixture.js';
@@ -142,6 +142,8 @@ describe('RC data path over the soft device', () => {
     ['an address past the region', (rkey: number, addr: number) => ({ rkey, remoteAddr: addr + 8 * 4096 - 10 })],
   ])('RDMA WRITE with %s → REM_ACCESS_ERR, both QPs to ERR, the rest flushed', (_name, rdma) => {
     const { scheduler, a, b } = makePair();
+    const events: AsyncEvent[] = [];
+    b.device.onAsyncEvent((e) => events.push(e));
     b.qp.postRecv([{ wrId: 50, sgList: [] }]);
     a.qp.postSend([
       { wrId: 1, opcode: WrOpcode.RDMA_WRITE, flags: SendFlags.NONE, sgList: [{ addr: a.mr.iova, length: 100, lkey: a.mr.lkey }], rdma: rdma(b.mr.rkey, b.mr.iova) },
@@ -158,6 +160,7 @@ describe('RC data path over the soft device', () => {
     expect(a.qp.state).toBe(6);
     expect(b.qp.state).toBe(6);
     expect(drain(b.recvCq).map((wc) => [wc.wrId, wc.status])).toEqual([[50, WcStatus.WR_FLUSH_ERR]]);
+    expect(events).toEqual([{ type: AsyncEventType.QP_ACCESS_ERR, qpNum: b.qp.qpNum }]);
   });
 
   it('RDMA READ of a region without REMOTE_READ → REM_ACCESS_ERR', () => {

@@ -47,6 +47,11 @@ export interface EngineHooks {
   completeRecv(wqe: RecvWqe, completion: RecvCompletion): void;
   /** An error the QP cannot continue from: move to ERR and flush everything left, in order. */
   fail(reason: string): void;
+  /**
+   * The responder hit an affiliated asynchronous error (IBA 11.6.3.1): 'access' for a remote access
+   * violation (IBV_EVENT_QP_ACCESS_ERR), 'request' for an invalid request (QP_REQ_ERR), 'fatal' else.
+   */
+  responderError(kind: 'access' | 'request' | 'fatal'): void;
 }
 
 /** Everything outside the QP the engine uses. */
@@ -101,6 +106,8 @@ export class RcContext {
   retryLeft = 0;
   rnrLeft = 0;
   timer: TimerHandle | undefined;
+  /** Local ACK timeout in ns from params.timeout (0 = none), computed once per modify. */
+  ackTimeoutNs = 0;
   /** The retransmit timer's real deadline; progress pushes it out without re-arming (no per-ACK timer). */
   timerDeadline = Number.POSITIVE_INFINITY;
 

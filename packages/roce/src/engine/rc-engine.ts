@@ -2,6 +2,7 @@ import type { RocePacket } from '../wire/packet.js';
 import { Completer } from './completer.js';
 import { rcPacketInfo } from './packet-checks.js';
 import { type EngineEnv, type EngineMode, RcContext, type RcParams } from './rc-context.js';
+import { localAckTimeoutNs } from './rc-limits.js';
 import { Requester } from './requester.js';
 import { Responder } from './responder.js';
 
@@ -37,6 +38,7 @@ export class RcEngine {
   startRequester(params: RcParams): void {
     const ctx = this.ctx;
     ctx.params = params;
+    ctx.ackTimeoutNs = localAckTimeoutNs(params.timeout);
     ctx.psn = params.sqPsn;
     ctx.compPsn = params.sqPsn;
     ctx.sentEnd = params.sqPsn;
@@ -49,6 +51,7 @@ export class RcEngine {
   /** Apply changed parameters (modify in RTS/SQD) without restarting sequences. */
   updateParams(params: RcParams): void {
     this.ctx.params = params;
+    this.ctx.ackTimeoutNs = localAckTimeoutNs(params.timeout);
   }
 
   setMode(mode: EngineMode): void {

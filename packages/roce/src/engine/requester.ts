@@ -3,9 +3,10 @@ import type { TxProvenance } from '../link/packet-link.js';
 import { Opcode, SEGMENT_OPCODES, type SegmentedMessage, segmentPosition } from '../wire/opcodes.js';
 import { makeBth, type RocePacket } from '../wire/packet.js';
 import type { DmaSource } from './local-memory.js';
+import { PayloadSlab } from './payload-slab.js';
 import { psnAdd, psnDiff } from './psn.js';
 import type { RcContext } from './rc-context.js';
-import { localAckTimeoutNs, MAX_PKT_PER_ACK, MAX_UNACKED_PSNS } from './rc-limits.js';
+import { MAX_PKT_PER_ACK, MAX_UNACKED_PSNS } from './rc-limits.js';
 import type { SendWqe } from './send-wqe.js';
 
 const EMPTY = new Uint8Array(0);
@@ -24,6 +25,7 @@ export interface LocalOpSink {
  */
 export class Requester {
   private readonly boundRun = () => this.run();
+  private readonly slab = new PayloadSlab();
   private readonly boundTimer = () => this.onTimer();
   /** Called when the local ACK timer expires with PSNs outstanding. */
   onTimeout: () => void = () => {};
@@ -169,7 +171,7 @@ export class Requester {
       payload = EMPTY;
       sources = [];
     } else {
-      payload = new Uint8Array(len);
+      payload = this.slab.take(len);
       sources = [];
       // Gather now, from whatever the pages hold now: hardware never keeps a copy for retransmission.
       const status = ctx.env.memory.gather(wqe.wr.sgList, offset, payload, sources);
@@ -227,7 +229,7 @@ export class Requester {
   /** Arm the local ACK timer if it is not running (rxe: mod_timer only when not pending). */
   armTimer(): void {
     const ctx = this.ctx;
-    const ns = localAckTimeoutNs(ctx.params?.timeout ?? 0);
+    const ns = ctx.ackTimeoutNs;
     if (ns === 0) return;
     if (ctx.timerDeadline === Number.POSITIVE_INFINITY) ctx.timerDeadline = ctx.env.scheduler.now() + ns;
     if (ctx.timer?.pending) return;
@@ -237,7 +239,7 @@ export class Requester {
   /** Progress was made: push the deadline out (or stop it when nothing is outstanding). */
   restartTimer(): void {
     const ctx = this.ctx;
-    const ns = localAckTimeoutNs(ctx.params?.timeout ?? 0);
+    const ns = ctx.ackTimeoutNs;
     if (ns === 0 || psnDiff(ctx.psn, ctx.compPsn) <= 0) {
       ctx.timerDeadline = Number.POSITIVE_INFINITY;
       return;

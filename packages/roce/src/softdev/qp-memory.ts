@@ -98,10 +98,11 @@ export class QpMemory implements LocalMemory {
       if (page === undefined) return false;
       const inPage = phys - page.phys;
       chunk = Math.min(chunk, PAGE_SIZE - inPage);
+      // Whole-buffer / whole-page copies skip the subarray view: this is the per-packet hot path.
       if (write) {
-        page.bytes.set(buf.subarray(pos + done, pos + done + chunk), inPage);
+        page.bytes.set(chunk === buf.length ? buf : buf.subarray(pos + done, pos + done + chunk), inPage);
       } else {
-        buf.set(page.bytes.subarray(inPage, inPage + chunk), pos + done);
+        buf.set(chunk === PAGE_SIZE ? page.bytes : page.bytes.subarray(inPage, inPage + chunk), pos + done);
         sources?.push({ phys, length: chunk, owner: page.owner, generation: page.generation });
       }
       done += chunk;

@@ -1,6 +1,7 @@
 import { MemoryError, type PhysicalMemory } from '@rdmalab/kernel';
 import {
   AccessFlags,
+  AsyncEventType,
   checkQpTransition,
   type CreateQpOptions,
   mtuBytes,
@@ -39,6 +40,12 @@ const WC_OPCODE_OF_KIND: Readonly<Record<SendKind, WcOpcode>> = {
   LOCAL_INV: WcOpcode.LOCAL_INV,
 };
 
+const RESPONDER_EVENTS = {
+  access: AsyncEventType.QP_ACCESS_ERR,
+  request: AsyncEventType.QP_REQ_ERR,
+  fatal: AsyncEventType.QP_FATAL,
+} as const;
+
 /** What a QP needs from its device and PD. */
 export interface QpHost {
   readonly scheduler: Scheduler;
@@ -51,6 +58,7 @@ export interface QpHost {
   readonly maxQpInitRdAtom: number;
   readonly sqRetirement: SqRetirement;
   txDelayNs(): number;
+  qpAsyncEvent(qp: SoftQueuePair, type: AsyncEventType): void;
   qpDestroyed(qp: SoftQueuePair): void;
 }
 
@@ -89,6 +97,7 @@ export class SoftQueuePair implements QueuePair, CompletionReaper {
         completeSend: (wqe) => this.completeSend(wqe),
         completeRecv: (wqe, c) => this.completeRecv(wqe, c),
         fail: (reason) => this.enterError(reason),
+        responderError: (kind) => host.qpAsyncEvent(this, RESPONDER_EVENTS[kind]),
       },
     };
     this.engine = new RcEngine(qpNum, env);

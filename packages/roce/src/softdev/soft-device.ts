@@ -197,6 +197,10 @@ export class SoftDevice implements Device, CqHost, PdHost, QpHost {
     this.raise({ type: AsyncEventType.CQ_ERR, detail: `CQ ${cq.label ?? ''} overflowed its capacity ${cq.capacity}` });
   }
 
+  qpAsyncEvent(qp: SoftQueuePair, type: AsyncEventType): void {
+    this.raise({ type, qpNum: qp.qpNum });
+  }
+
   cqDestroyed(): void {
     this.cqCount--;
   }
