@@ -10,4 +10,6 @@ export { IdentityIommu, type Iommu } from './softdev/iommu.js';
 export { LOCAL_DMA_LKEY } from './softdev/mr-table.js';
 export type { SqRetirement } from './softdev/send-queue-retirement.js';
 export { SOFT_DEVICE_DEFAULT_ATTRS } from './softdev/device-attributes.js';
-export { GSI_QPN, SoftDevice, type SoftDeviceOptions } from './softdev/soft-device.js';
+export { SoftDevice, type SoftDeviceOptions } from './softdev/soft-device.js';
+/** QP1, where CM MADs travel; SoftDevice hands these to its GSI handler. */
+export { GSI_QPN } from './wire/constants.js';

@@ -133,3 +133,4 @@ export {
   udpPayloadLength,
 } from './wire/udp-payload.js';
 export { GOLDEN_RATIO_32, hash32, rxeUdpSourcePort } from './wire/udp-source-port.js';
+export * from './engine-index.js';

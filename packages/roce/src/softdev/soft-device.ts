@@ -14,6 +14,7 @@ import {
 } from '@rdmalab/verbs';
 import { EngineStats } from '../engine/engine-stats.js';
 import type { PacketLink, PacketRoute } from '../link/packet-link.js';
+import { GSI_QPN } from '../wire/constants.js';
 import type { RocePacket } from '../wire/packet.js';
 import { type CqHost, SoftCompletionQueue } from './completion-queue.js';
 import { SOFT_DEVICE_DEFAULT_ATTRS } from './device-attributes.js';
@@ -25,8 +26,6 @@ import type { QpMemory } from './qp-memory.js';
 import { type QpHost, SoftQueuePair } from './queue-pair.js';
 import type { SqRetirement } from './send-queue-retirement.js';
 
-/** The General Services QP number: CM MADs travel on QP1 (IBA 13.5.1). */
-export const GSI_QPN = 1;
 /** First QP number handed out; rxe starts at 17 (RXE_MIN_QP_INDEX 16 + 1) and so do we. */
 const FIRST_QPN = 17;
 /** QP numbers are 24 bits (IBA 9.2 BTH DestQP). */
