@@ -1,4 +1,4 @@
-import { Mtu, SendFlags, type SendWr, WrOpcode } from '@rdmalab/verbs';
+import { type Mtu, SendFlags, type SendWr, WrOpcode } from '@rdmalab/verbs';
 import { drain, makePair, type Pair } from '../test/engine-fixture.js';
 
 /** A connected pair streaming 4 KiB SENDs (every 16th signaled) over the loopback link. */
@@ -7,7 +7,10 @@ export class SendStream {
   private readonly wrs: SendWr[];
   private readonly recvs;
 
-  constructor(mtu: Mtu, readonly batch = 256) {
+  constructor(
+    mtu: Mtu,
+    readonly batch = 256,
+  ) {
     this.pair = makePair({ mtu, maxSendWr: batch, maxRecvWr: batch, timeout: 14, delayNs: 500 });
     this.pair.net.log = false;
     const { a, b } = this.pair;

@@ -1,4 +1,13 @@
-import { AccessFlags, type AsyncEvent, AsyncEventType, SendFlags, WcOpcode, WcStatus, WcFlags, WrOpcode } from '@rdmalab/verbs';
+import {
+  AccessFlags,
+  type AsyncEvent,
+  AsyncEventType,
+  SendFlags,
+  WcFlags,
+  WcOpcode,
+  WcStatus,
+  WrOpcode,
+} from '@rdmalab/verbs';
 import { describe, expect, it } from 'vitest';
 import { Opcode } from '../src/wire/opcodes.js';
 import { drain, makePair, pattern } from './engine-fixture.js';
@@ -33,7 +42,9 @@ describe('RC data path over the soft device', () => {
     ]);
     scheduler.runUntilIdle();
     const sendWcs = drain(a.sendCq);
-    expect(sendWcs).toMatchObject([{ wrId: 5, status: WcStatus.SUCCESS, opcode: WcOpcode.SEND, byteLen: 200 }]);
+    expect(sendWcs).toMatchObject([
+      { wrId: 5, status: WcStatus.SUCCESS, opcode: WcOpcode.SEND, byteLen: 200 },
+    ]);
     const recvWcs = drain(b.recvCq);
     expect(recvWcs).toMatchObject([
       { wrId: 77, status: WcStatus.SUCCESS, opcode: WcOpcode.RECV, byteLen: 200, srcQp: a.qp.qpNum },
@@ -52,10 +63,18 @@ describe('RC data path over the soft device', () => {
     a.memory.write(a.pages[0]!.phys, data);
     b.qp.postRecv([{ wrId: 1, sgList: [{ addr: b.mr.iova, length: 4096, lkey: b.mr.lkey }] }]);
     a.qp.postSend([
-      { wrId: 2, opcode: WrOpcode.SEND_WITH_IMM, immData: 0xdeadbeef, flags: SendFlags.SIGNALED, sgList: [{ addr: a.mr.iova, length: 3000, lkey: a.mr.lkey }] },
+      {
+        wrId: 2,
+        opcode: WrOpcode.SEND_WITH_IMM,
+        immData: 0xdeadbeef,
+        flags: SendFlags.SIGNALED,
+        sgList: [{ addr: a.mr.iova, length: 3000, lkey: a.mr.lkey }],
+      },
     ]);
     scheduler.runUntilIdle();
-    const requests = net.sent.filter((s) => s.route.srcIp === '10.0.0.1' && s.packet.bth.opcode !== Opcode.RC_ACKNOWLEDGE);
+    const requests = net.sent.filter(
+      (s) => s.route.srcIp === '10.0.0.1' && s.packet.bth.opcode !== Opcode.RC_ACKNOWLEDGE,
+    );
     expect(requests.map((s) => s.packet.bth.opcode)).toEqual([
       Opcode.RC_SEND_FIRST,
       Opcode.RC_SEND_MIDDLE,
@@ -67,7 +86,9 @@ describe('RC data path over the soft device', () => {
     // One ACK for the whole message, for its last PSN.
     const acks = net.sent.filter((s) => s.packet.bth.opcode === Opcode.RC_ACKNOWLEDGE);
     expect(acks.map((s) => s.packet.bth.psn)).toEqual([1002]);
-    expect(drain(b.recvCq)).toMatchObject([{ wrId: 1, byteLen: 3000, immData: 0xdeadbeef, wcFlags: WcFlags.WITH_IMM }]);
+    expect(drain(b.recvCq)).toMatchObject([
+      { wrId: 1, byteLen: 3000, immData: 0xdeadbeef, wcFlags: WcFlags.WITH_IMM },
+    ]);
     expect(b.memory.read(b.pages[0]!.phys, 3000)).toEqual(data);
     expect(drain(a.sendCq)).toMatchObject([{ wrId: 2, status: WcStatus.SUCCESS }]);
   });
@@ -86,7 +107,9 @@ describe('RC data path over the soft device', () => {
       },
     ]);
     scheduler.runUntilIdle();
-    expect(drain(a.sendCq)).toMatchObject([{ wrId: 3, status: WcStatus.SUCCESS, opcode: WcOpcode.RDMA_WRITE }]);
+    expect(drain(a.sendCq)).toMatchObject([
+      { wrId: 3, status: WcStatus.SUCCESS, opcode: WcOpcode.RDMA_WRITE },
+    ]);
     expect(b.memory.read(b.pages[2]!.phys + 100, 2500)).toEqual(data);
     expect(drain(b.recvCq)).toEqual([]);
   });
@@ -106,7 +129,9 @@ describe('RC data path over the soft device', () => {
       },
     ]);
     scheduler.runUntilIdle();
-    expect(drain(b.recvCq)).toMatchObject([{ wrId: 9, opcode: WcOpcode.RECV_RDMA_WITH_IMM, byteLen: 1500, immData: 42 }]);
+    expect(drain(b.recvCq)).toMatchObject([
+      { wrId: 9, opcode: WcOpcode.RECV_RDMA_WITH_IMM, byteLen: 1500, immData: 42 },
+    ]);
     expect(b.memory.read(b.pages[0]!.phys, 1500)).toEqual(pattern(1500, 8));
   });
 
@@ -127,8 +152,12 @@ describe('RC data path over the soft device', () => {
       },
     ]);
     scheduler.runUntilIdle();
-    expect(drain(a.sendCq)).toMatchObject([{ wrId: 6, status: WcStatus.SUCCESS, opcode: WcOpcode.RDMA_READ, byteLen: 2100 }]);
-    expect(new Uint8Array([...a.memory.read(a.pages[0]!.phys, 1000), ...a.memory.read(a.pages[1]!.phys, 1100)])).toEqual(data);
+    expect(drain(a.sendCq)).toMatchObject([
+      { wrId: 6, status: WcStatus.SUCCESS, opcode: WcOpcode.RDMA_READ, byteLen: 2100 },
+    ]);
+    expect(
+      new Uint8Array([...a.memory.read(a.pages[0]!.phys, 1000), ...a.memory.read(a.pages[1]!.phys, 1100)]),
+    ).toEqual(data);
     const responses = net.sent.filter((s) => s.route.srcIp === '10.0.0.2').map((s) => s.packet.bth.opcode);
     expect(responses).toEqual([
       Opcode.RC_RDMA_READ_RESPONSE_FIRST,
@@ -139,14 +168,23 @@ describe('RC data path over the soft device', () => {
 
   it.each([
     ['a wrong rkey', (rkey: number, addr: number) => ({ rkey: rkey ^ 0x100, remoteAddr: addr })],
-    ['an address past the region', (rkey: number, addr: number) => ({ rkey, remoteAddr: addr + 8 * 4096 - 10 })],
+    [
+      'an address past the region',
+      (rkey: number, addr: number) => ({ rkey, remoteAddr: addr + 8 * 4096 - 10 }),
+    ],
   ])('RDMA WRITE with %s → REM_ACCESS_ERR, both QPs to ERR, the rest flushed', (_name, rdma) => {
     const { scheduler, a, b } = makePair();
     const events: AsyncEvent[] = [];
     b.device.onAsyncEvent((e) => events.push(e));
     b.qp.postRecv([{ wrId: 50, sgList: [] }]);
     a.qp.postSend([
-      { wrId: 1, opcode: WrOpcode.RDMA_WRITE, flags: SendFlags.NONE, sgList: [{ addr: a.mr.iova, length: 100, lkey: a.mr.lkey }], rdma: rdma(b.mr.rkey, b.mr.iova) },
+      {
+        wrId: 1,
+        opcode: WrOpcode.RDMA_WRITE,
+        flags: SendFlags.NONE,
+        sgList: [{ addr: a.mr.iova, length: 100, lkey: a.mr.lkey }],
+        rdma: rdma(b.mr.rkey, b.mr.iova),
+      },
       { wrId: 2, opcode: WrOpcode.SEND, flags: SendFlags.SIGNALED, sgList: [] },
       { wrId: 3, opcode: WrOpcode.SEND, flags: SendFlags.NONE, sgList: [] },
     ]);
@@ -168,7 +206,13 @@ describe('RC data path over the soft device', () => {
     const page = b.memory.alloc('b:write-only');
     const mr = b.pd.registerMr({ pages: [page], access: AccessFlags.LOCAL_WRITE | AccessFlags.REMOTE_WRITE });
     a.qp.postSend([
-      { wrId: 1, opcode: WrOpcode.RDMA_READ, flags: SendFlags.SIGNALED, sgList: [{ addr: a.mr.iova, length: 64, lkey: a.mr.lkey }], rdma: { remoteAddr: mr.iova, rkey: mr.rkey } },
+      {
+        wrId: 1,
+        opcode: WrOpcode.RDMA_READ,
+        flags: SendFlags.SIGNALED,
+        sgList: [{ addr: a.mr.iova, length: 64, lkey: a.mr.lkey }],
+        rdma: { remoteAddr: mr.iova, rkey: mr.rkey },
+      },
     ]);
     scheduler.runUntilIdle();
     expect(drain(a.sendCq).map((wc) => wc.status)).toEqual([WcStatus.REM_ACCESS_ERR]);
@@ -177,7 +221,12 @@ describe('RC data path over the soft device', () => {
   it('an SGE with a bad lkey → LOC_PROT_ERR and QP in ERR', () => {
     const { scheduler, net, a } = makePair();
     a.qp.postSend([
-      { wrId: 1, opcode: WrOpcode.SEND, flags: SendFlags.NONE, sgList: [{ addr: a.mr.iova, length: 64, lkey: a.mr.lkey + 1 }] },
+      {
+        wrId: 1,
+        opcode: WrOpcode.SEND,
+        flags: SendFlags.NONE,
+        sgList: [{ addr: a.mr.iova, length: 64, lkey: a.mr.lkey + 1 }],
+      },
       { wrId: 2, opcode: WrOpcode.SEND, flags: SendFlags.SIGNALED, sgList: [] },
     ]);
     scheduler.runUntilIdle();
@@ -191,12 +240,38 @@ describe('RC data path over the soft device', () => {
 
   it('completes in Send Queue order, and unsignaled WRs produce no completion', () => {
     const { scheduler, a, b } = makePair();
-    b.qp.postRecv(Array.from({ length: 4 }, (_, i) => ({ wrId: 100 + i, sgList: [{ addr: b.mr.iova + i * 100, length: 100, lkey: b.mr.lkey }] })));
+    b.qp.postRecv(
+      Array.from({ length: 4 }, (_, i) => ({
+        wrId: 100 + i,
+        sgList: [{ addr: b.mr.iova + i * 100, length: 100, lkey: b.mr.lkey }],
+      })),
+    );
     a.qp.postSend([
-      { wrId: 1, opcode: WrOpcode.SEND, flags: SendFlags.SIGNALED, sgList: [{ addr: a.mr.iova, length: 10, lkey: a.mr.lkey }] },
-      { wrId: 2, opcode: WrOpcode.RDMA_READ, flags: SendFlags.SIGNALED, sgList: [{ addr: a.mr.iova, length: 10, lkey: a.mr.lkey }], rdma: { remoteAddr: b.mr.iova, rkey: b.mr.rkey } },
-      { wrId: 3, opcode: WrOpcode.SEND, flags: SendFlags.NONE, sgList: [{ addr: a.mr.iova, length: 10, lkey: a.mr.lkey }] },
-      { wrId: 4, opcode: WrOpcode.SEND, flags: SendFlags.SIGNALED, sgList: [{ addr: a.mr.iova, length: 10, lkey: a.mr.lkey }] },
+      {
+        wrId: 1,
+        opcode: WrOpcode.SEND,
+        flags: SendFlags.SIGNALED,
+        sgList: [{ addr: a.mr.iova, length: 10, lkey: a.mr.lkey }],
+      },
+      {
+        wrId: 2,
+        opcode: WrOpcode.RDMA_READ,
+        flags: SendFlags.SIGNALED,
+        sgList: [{ addr: a.mr.iova, length: 10, lkey: a.mr.lkey }],
+        rdma: { remoteAddr: b.mr.iova, rkey: b.mr.rkey },
+      },
+      {
+        wrId: 3,
+        opcode: WrOpcode.SEND,
+        flags: SendFlags.NONE,
+        sgList: [{ addr: a.mr.iova, length: 10, lkey: a.mr.lkey }],
+      },
+      {
+        wrId: 4,
+        opcode: WrOpcode.SEND,
+        flags: SendFlags.SIGNALED,
+        sgList: [{ addr: a.mr.iova, length: 10, lkey: a.mr.lkey }],
+      },
     ]);
     scheduler.runUntilIdle();
     expect(drain(a.sendCq).map((wc) => wc.wrId)).toEqual([1, 2, 4]);

@@ -10,8 +10,8 @@ import {
   type WorkCompletion,
 } from '@rdmalab/verbs';
 import { IdentityIommu, type Iommu } from '../src/softdev/iommu.js';
-import { SoftDevice } from '../src/softdev/soft-device.js';
 import type { SqRetirement } from '../src/softdev/send-queue-retirement.js';
+import { SoftDevice } from '../src/softdev/soft-device.js';
 import { LoopbackNetwork } from './engine-loopback.js';
 
 export interface Side {
@@ -74,7 +74,13 @@ function makeSide(
     sendCq,
     recvCq,
     sqSigAll: o.sqSigAll ?? false,
-    cap: { maxSendWr: o.maxSendWr ?? 64, maxRecvWr: o.maxRecvWr ?? 64, maxSendSge: 4, maxRecvSge: 4, maxInlineData: 64 },
+    cap: {
+      maxSendWr: o.maxSendWr ?? 64,
+      maxRecvWr: o.maxRecvWr ?? 64,
+      maxSendSge: 4,
+      maxRecvSge: 4,
+      maxInlineData: 64,
+    },
   });
   const pages = memory.allocPages(8, `${name}:buffers`);
   const mr = pd.registerMr({

@@ -1,14 +1,13 @@
 import { DmaDirection, SendFlags, VerbsError, WcStatus, WrOpcode } from '@rdmalab/verbs';
 import { describe, expect, it } from 'vitest';
+import { localAckTimeoutNs } from '../src/engine/rc-limits.js';
+import type { Iommu } from '../src/softdev/iommu.js';
 import { classifyAeth } from '../src/wire/aeth.js';
 import { Opcode } from '../src/wire/opcodes.js';
-import type { Iommu } from '../src/softdev/iommu.js';
-import { localAckTimeoutNs } from '../src/engine/rc-limits.js';
 import { drain, makePair, pattern } from './engine-fixture.js';
 import type { SentPacket } from './engine-loopback.js';
 
 const A = '10.0.0.1';
-const B = '10.0.0.2';
 const isAck = (s: SentPacket) => s.packet.bth.opcode === Opcode.RC_ACKNOWLEDGE;
 const fromA = (s: SentPacket) => s.route.srcIp === A;
 
@@ -42,7 +41,14 @@ describe('RC reliability', () => {
       { wrId: 1, sgList: [{ addr: b.mr.iova, length: 1000, lkey: b.mr.lkey }] },
       { wrId: 2, sgList: [{ addr: b.mr.iova + 1000, length: 1000, lkey: b.mr.lkey }] },
     ]);
-    a.qp.postSend([{ wrId: 10, opcode: WrOpcode.SEND, flags: SendFlags.SIGNALED, sgList: [{ addr: a.mr.iova, length: 500, lkey: a.mr.lkey }] }]);
+    a.qp.postSend([
+      {
+        wrId: 10,
+        opcode: WrOpcode.SEND,
+        flags: SendFlags.SIGNALED,
+        sgList: [{ addr: a.mr.iova, length: 500, lkey: a.mr.lkey }],
+      },
+    ]);
     scheduler.runUntilIdle();
     const requests = net.sent.filter((s) => fromA(s));
     expect(requests.map((s) => [s.packet.bth.psn, s.provenance?.retransmission])).toEqual([
@@ -63,7 +69,13 @@ describe('RC reliability', () => {
     a.qp.postSend([
       { wrId: 1, opcode: WrOpcode.SEND, flags: SendFlags.NONE, sgList: [] },
       { wrId: 2, opcode: WrOpcode.SEND, flags: SendFlags.NONE, sgList: [] },
-      { wrId: 3, opcode: WrOpcode.RDMA_WRITE, flags: SendFlags.SIGNALED, sgList: [], rdma: { remoteAddr: 0, rkey: 0 } },
+      {
+        wrId: 3,
+        opcode: WrOpcode.RDMA_WRITE,
+        flags: SendFlags.SIGNALED,
+        sgList: [],
+        rdma: { remoteAddr: 0, rkey: 0 },
+      },
     ]);
     scheduler.runUntilIdle();
     expect(drain(a.sendCq).map((wc) => [wc.wrId, wc.status])).toEqual([
@@ -72,19 +84,34 @@ describe('RC reliability', () => {
       [3, WcStatus.WR_FLUSH_ERR],
     ]);
     // First transmission + retry_cnt retransmissions of all three PSNs (go-back-N).
-    expect(net.sent.filter(fromA).map((s) => s.packet.bth.psn)).toEqual([1000, 1001, 1002, 1000, 1001, 1002, 1000, 1001, 1002]);
+    expect(net.sent.filter(fromA).map((s) => s.packet.bth.psn)).toEqual([
+      1000, 1001, 1002, 1000, 1001, 1002, 1000, 1001, 1002,
+    ]);
     expect(a.qp.state).toBe(6);
   });
 
   it('a lost middle packet → NAK PSN sequence error → go-back-N from the gap', () => {
     const { scheduler, net, a, b } = makePair({ timeout: 14 });
     let first = true;
-    net.filter = (s) => (fromA(s) && s.packet.bth.psn === 1001 && first ? ((first = false), undefined) : s.packet);
+    net.filter = (s) => {
+      if (!fromA(s) || s.packet.bth.psn !== 1001 || !first) return s.packet;
+      first = false;
+      return undefined;
+    };
     a.memory.write(a.pages[0]!.phys, pattern(3000, 5));
     b.qp.postRecv([{ wrId: 1, sgList: [{ addr: b.mr.iova, length: 4096, lkey: b.mr.lkey }] }]);
-    a.qp.postSend([{ wrId: 1, opcode: WrOpcode.SEND, flags: SendFlags.SIGNALED, sgList: [{ addr: a.mr.iova, length: 3000, lkey: a.mr.lkey }] }]);
+    a.qp.postSend([
+      {
+        wrId: 1,
+        opcode: WrOpcode.SEND,
+        flags: SendFlags.SIGNALED,
+        sgList: [{ addr: a.mr.iova, length: 3000, lkey: a.mr.lkey }],
+      },
+    ]);
     scheduler.runUntilIdle();
-    const naks = net.sent.filter((s) => !fromA(s) && isAck(s)).map((s) => [s.packet.bth.psn, classifyAeth(s.packet.aeth!.syndrome).type]);
+    const naks = net.sent
+      .filter((s) => !fromA(s) && isAck(s))
+      .map((s) => [s.packet.bth.psn, classifyAeth(s.packet.aeth!.syndrome).type]);
     expect(naks).toEqual([
       [1001, 'NAK'],
       [1002, 'ACK'],
@@ -96,7 +123,14 @@ describe('RC reliability', () => {
 
   it('RNR NAK, then success once a receive is posted in time', () => {
     const { scheduler, net, a, b } = makePair({ minRnrTimer: 4, rnrRetry: 3 }); // 40 µs
-    a.qp.postSend([{ wrId: 1, opcode: WrOpcode.SEND, flags: SendFlags.SIGNALED, sgList: [{ addr: a.mr.iova, length: 16, lkey: a.mr.lkey }] }]);
+    a.qp.postSend([
+      {
+        wrId: 1,
+        opcode: WrOpcode.SEND,
+        flags: SendFlags.SIGNALED,
+        sgList: [{ addr: a.mr.iova, length: 16, lkey: a.mr.lkey }],
+      },
+    ]);
     scheduler.runUntil(20_000);
     b.qp.postRecv([{ wrId: 7, sgList: [{ addr: b.mr.iova, length: 64, lkey: b.mr.lkey }] }]);
     scheduler.runUntilIdle();
@@ -130,7 +164,14 @@ describe('RC reliability', () => {
     const page = a.pages[2]!;
     a.memory.write(page.phys, pattern(256, 1));
     b.qp.postRecv([{ wrId: 1, sgList: [{ addr: b.mr.iova, length: 256, lkey: b.mr.lkey }] }]);
-    a.qp.postSend([{ wrId: 5, opcode: WrOpcode.SEND, flags: SendFlags.SIGNALED, sgList: [{ addr: a.mr.iova + 2 * 4096, length: 256, lkey: a.mr.lkey }] }]);
+    a.qp.postSend([
+      {
+        wrId: 5,
+        opcode: WrOpcode.SEND,
+        flags: SendFlags.SIGNALED,
+        sgList: [{ addr: a.mr.iova + 2 * 4096, length: 256, lkey: a.mr.lkey }],
+      },
+    ]);
     scheduler.runUntil(10_000); // first transmission done, its ACK lost
     a.memory.write(page.phys, pattern(256, 99)); // the ULP reuses the buffer too early
     scheduler.runUntilIdle();
@@ -154,7 +195,12 @@ describe('RC reliability', () => {
     const page = a.memory.alloc('rpc:send-buffer');
     const dma = a.device.dma.mapPage(page, 0, 512, DmaDirection.TO_DEVICE);
     a.qp.postSend([
-      { wrId: 1, opcode: WrOpcode.SEND, flags: SendFlags.NONE, sgList: [{ addr: dma, length: 512, lkey: a.pd.localDmaLkey }] },
+      {
+        wrId: 1,
+        opcode: WrOpcode.SEND,
+        flags: SendFlags.NONE,
+        sgList: [{ addr: dma, length: 512, lkey: a.pd.localDmaLkey }],
+      },
       { wrId: 2, opcode: WrOpcode.SEND, flags: SendFlags.SIGNALED, sgList: [] },
     ]);
     scheduler.runUntil(10_000);
@@ -171,11 +217,20 @@ describe('RC reliability', () => {
   it('a lost READ response is re-requested and replayed from the responder resources', () => {
     const { scheduler, net, a, b } = makePair({ timeout: 8 });
     let dropped = false;
-    net.filter = (s) =>
-      !dropped && s.packet.bth.opcode === Opcode.RC_RDMA_READ_RESPONSE_MIDDLE ? ((dropped = true), undefined) : s.packet;
+    net.filter = (s) => {
+      if (dropped || s.packet.bth.opcode !== Opcode.RC_RDMA_READ_RESPONSE_MIDDLE) return s.packet;
+      dropped = true;
+      return undefined;
+    };
     b.memory.write(b.pages[0]!.phys, pattern(3000, 2));
     a.qp.postSend([
-      { wrId: 1, opcode: WrOpcode.RDMA_READ, flags: SendFlags.SIGNALED, sgList: [{ addr: a.mr.iova, length: 3000, lkey: a.mr.lkey }], rdma: { remoteAddr: b.mr.iova, rkey: b.mr.rkey } },
+      {
+        wrId: 1,
+        opcode: WrOpcode.RDMA_READ,
+        flags: SendFlags.SIGNALED,
+        sgList: [{ addr: a.mr.iova, length: 3000, lkey: a.mr.lkey }],
+        rdma: { remoteAddr: b.mr.iova, rkey: b.mr.rkey },
+      },
     ]);
     scheduler.runUntilIdle();
     expect(drain(a.sendCq).map((wc) => wc.status)).toEqual([WcStatus.SUCCESS]);
@@ -194,13 +249,31 @@ describe('RC reliability', () => {
       net.filter = (s) => (n++ % 5 === 3 ? undefined : s.packet);
       a.memory.write(a.pages[0]!.phys, pattern(8000, 7));
       for (let i = 0; i < 6; i++) {
-        a.qp.postSend([{ wrId: i, opcode: WrOpcode.SEND, flags: SendFlags.SIGNALED, sgList: [{ addr: a.mr.iova + i * 1000, length: 1500, lkey: a.mr.lkey }] }]);
+        a.qp.postSend([
+          {
+            wrId: i,
+            opcode: WrOpcode.SEND,
+            flags: SendFlags.SIGNALED,
+            sgList: [{ addr: a.mr.iova + i * 1000, length: 1500, lkey: a.mr.lkey }],
+          },
+        ]);
       }
       scheduler.runUntil(30_000);
-      b.qp.postRecv(Array.from({ length: 6 }, (_, i) => ({ wrId: i, sgList: [{ addr: b.mr.iova + i * 2000, length: 2000, lkey: b.mr.lkey }] })));
+      b.qp.postRecv(
+        Array.from({ length: 6 }, (_, i) => ({
+          wrId: i,
+          sgList: [{ addr: b.mr.iova + i * 2000, length: 2000, lkey: b.mr.lkey }],
+        })),
+      );
       scheduler.runUntilIdle();
       expect(drain(a.sendCq).map((wc) => wc.status)).toEqual(Array(6).fill(WcStatus.SUCCESS));
-      return net.sent.map((s) => ({ at: s.at, src: s.route.srcIp, bth: s.packet.bth, aeth: s.packet.aeth, payload: Array.from(s.packet.payload) }));
+      return net.sent.map((s) => ({
+        at: s.at,
+        src: s.route.srcIp,
+        bth: s.packet.bth,
+        aeth: s.packet.aeth,
+        payload: Array.from(s.packet.payload),
+      }));
     };
     const one = run();
     expect(one.length).toBeGreaterThan(12);

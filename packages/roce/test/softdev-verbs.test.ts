@@ -33,16 +33,42 @@ describe('QP state machine via modify', () => {
     expect(code(() => qp.modify({ state: QpState.RTR }))).toBe('EINVAL'); // skipping INIT
     expect(code(() => qp.modify({ state: QpState.INIT, pkeyIndex: 0, port: 1 }))).toBe('EINVAL'); // accessFlags missing
     qp.modify({ state: QpState.INIT, pkeyIndex: 0, port: 1, accessFlags: AccessFlags.REMOTE_READ });
-    expect(code(() => qp.postSend([{ wrId: 1, opcode: WrOpcode.SEND, flags: 0, sgList: [] }]))).toBe('EINVAL');
-    expect(code(() => qp.modify({ state: QpState.RTS, sqPsn: 0, maxRdAtomic: 1, retryCnt: 1, rnrRetry: 1, timeout: 1 }))).toBe('EINVAL');
+    expect(code(() => qp.postSend([{ wrId: 1, opcode: WrOpcode.SEND, flags: 0, sgList: [] }]))).toBe(
+      'EINVAL',
+    );
     expect(
       code(() =>
-        qp.modify({ state: QpState.RTR, av: { destIp: '10.0.0.2', srcIp: '10.0.0.1' }, pathMtu: Mtu.MTU_1024, destQpNum: 17, rqPsn: 0x1000000, maxDestRdAtomic: 1, minRnrTimer: 1 }),
+        qp.modify({ state: QpState.RTS, sqPsn: 0, maxRdAtomic: 1, retryCnt: 1, rnrRetry: 1, timeout: 1 }),
+      ),
+    ).toBe('EINVAL');
+    expect(
+      code(() =>
+        qp.modify({
+          state: QpState.RTR,
+          av: { destIp: '10.0.0.2', srcIp: '10.0.0.1' },
+          pathMtu: Mtu.MTU_1024,
+          destQpNum: 17,
+          rqPsn: 0x1000000,
+          maxDestRdAtomic: 1,
+          minRnrTimer: 1,
+        }),
       ),
     ).toBe('EINVAL'); // rqPsn is 24 bits
-    qp.modify({ state: QpState.RTR, av: { destIp: '10.0.0.2', srcIp: '10.0.0.1' }, pathMtu: Mtu.MTU_1024, destQpNum: 17, rqPsn: 5, maxDestRdAtomic: 1, minRnrTimer: 1 });
+    qp.modify({
+      state: QpState.RTR,
+      av: { destIp: '10.0.0.2', srcIp: '10.0.0.1' },
+      pathMtu: Mtu.MTU_1024,
+      destQpNum: 17,
+      rqPsn: 5,
+      maxDestRdAtomic: 1,
+      minRnrTimer: 1,
+    });
     expect(qp.state).toBe(QpState.RTR);
-    expect(code(() => qp.modify({ state: QpState.RTS, sqPsn: 0, maxRdAtomic: 1, retryCnt: 8, rnrRetry: 1, timeout: 1 }))).toBe('EINVAL');
+    expect(
+      code(() =>
+        qp.modify({ state: QpState.RTS, sqPsn: 0, maxRdAtomic: 1, retryCnt: 8, rnrRetry: 1, timeout: 1 }),
+      ),
+    ).toBe('EINVAL');
     qp.modify({ state: QpState.RTS, sqPsn: 9, maxRdAtomic: 1, retryCnt: 3, rnrRetry: 1, timeout: 10 });
     expect(qp.query()).toMatchObject({ state: QpState.RTS, rqPsn: 5, sqPsn: 9, retryCnt: 3, destQpNum: 17 });
     qp.modify({ state: QpState.SQD });
@@ -55,7 +81,10 @@ describe('QP state machine via modify', () => {
 
   it('flushes posted receives on ERR and completes sends posted in ERR with WR_FLUSH_ERR', () => {
     const { scheduler, a } = makePair();
-    a.qp.postRecv([{ wrId: 1, sgList: [] }, { wrId: 2, sgList: [] }]);
+    a.qp.postRecv([
+      { wrId: 1, sgList: [] },
+      { wrId: 2, sgList: [] },
+    ]);
     a.qp.modify({ state: QpState.ERR });
     a.qp.postSend([{ wrId: 3, opcode: WrOpcode.SEND, flags: SendFlags.NONE, sgList: [] }]);
     a.qp.postRecv([{ wrId: 4, sgList: [] }]);
@@ -84,8 +113,14 @@ describe('QP state machine via modify', () => {
     expect(err).toMatchObject({ code: 'EINVAL', badWrIndex: 1 });
     expect(a.qp.sendQueueUsed).toBe(1);
     const sge = { addr: a.mr.iova, length: 1, lkey: a.mr.lkey };
-    expect(code(() => a.qp.postSend([{ wrId: 3, opcode: WrOpcode.SEND, flags: 0, sgList: [sge, sge, sge, sge, sge] }]))).toBe('EINVAL');
-    expect(code(() => a.qp.postSend([{ wrId: 4, opcode: WrOpcode.ATOMIC_FETCH_AND_ADD, flags: 0, sgList: [] }]))).toBe('EOPNOTSUPP');
+    expect(
+      code(() =>
+        a.qp.postSend([{ wrId: 3, opcode: WrOpcode.SEND, flags: 0, sgList: [sge, sge, sge, sge, sge] }]),
+      ),
+    ).toBe('EINVAL');
+    expect(
+      code(() => a.qp.postSend([{ wrId: 4, opcode: WrOpcode.ATOMIC_FETCH_AND_ADD, flags: 0, sgList: [] }])),
+    ).toBe('EOPNOTSUPP');
   });
 });
 
@@ -98,7 +133,15 @@ describe('memory registration and invalidation', () => {
     expect(mr.state).toBe('FREE');
     mr.mapSg([dma], 0, PAGE_SIZE);
     mr.updateKey(0x42);
-    b.qp.postSend([{ wrId: 1, opcode: WrOpcode.REG_MR, flags: SendFlags.SIGNALED, sgList: [], reg: { mr, key: mr.rkey, access: AccessFlags.LOCAL_WRITE | AccessFlags.REMOTE_WRITE } }]);
+    b.qp.postSend([
+      {
+        wrId: 1,
+        opcode: WrOpcode.REG_MR,
+        flags: SendFlags.SIGNALED,
+        sgList: [],
+        reg: { mr, key: mr.rkey, access: AccessFlags.LOCAL_WRITE | AccessFlags.REMOTE_WRITE },
+      },
+    ]);
     scheduler.runUntilIdle();
     expect(drain(b.sendCq)).toMatchObject([{ wrId: 1, status: WcStatus.SUCCESS, opcode: WcOpcode.REG_MR }]);
     expect(mr.state).toBe('VALID');
@@ -106,15 +149,27 @@ describe('memory registration and invalidation', () => {
 
     a.memory.write(a.pages[0]!.phys, pattern(64, 5));
     const write = (wrId: number) =>
-      a.qp.postSend([{ wrId, opcode: WrOpcode.RDMA_WRITE, flags: SendFlags.SIGNALED, sgList: [{ addr: a.mr.iova, length: 64, lkey: a.mr.lkey }], rdma: { remoteAddr: mr.iova + 8, rkey: mr.rkey } }]);
+      a.qp.postSend([
+        {
+          wrId,
+          opcode: WrOpcode.RDMA_WRITE,
+          flags: SendFlags.SIGNALED,
+          sgList: [{ addr: a.mr.iova, length: 64, lkey: a.mr.lkey }],
+          rdma: { remoteAddr: mr.iova + 8, rkey: mr.rkey },
+        },
+      ]);
     write(2);
     scheduler.runUntilIdle();
     expect(drain(a.sendCq).map((wc) => wc.status)).toEqual([WcStatus.SUCCESS]);
     expect(b.memory.read(page.phys + 8, 64)).toEqual(pattern(64, 5));
 
-    b.qp.postSend([{ wrId: 3, opcode: WrOpcode.LOCAL_INV, flags: SendFlags.SIGNALED, sgList: [], invalidateRkey: mr.rkey }]);
+    b.qp.postSend([
+      { wrId: 3, opcode: WrOpcode.LOCAL_INV, flags: SendFlags.SIGNALED, sgList: [], invalidateRkey: mr.rkey },
+    ]);
     scheduler.runUntilIdle();
-    expect(drain(b.sendCq)).toMatchObject([{ wrId: 3, status: WcStatus.SUCCESS, opcode: WcOpcode.LOCAL_INV }]);
+    expect(drain(b.sendCq)).toMatchObject([
+      { wrId: 3, status: WcStatus.SUCCESS, opcode: WcOpcode.LOCAL_INV },
+    ]);
     expect(mr.state).toBe('INVALID');
     write(4);
     scheduler.runUntilIdle();
@@ -126,15 +181,41 @@ describe('memory registration and invalidation', () => {
     const page = b.memory.alloc('b:chunk');
     const mr = b.pd.allocFastRegMr(1);
     mr.mapSg([b.device.dma.mapPage(page, 0, PAGE_SIZE, DmaDirection.BIDIRECTIONAL)], 0, PAGE_SIZE);
-    b.qp.postSend([{ wrId: 1, opcode: WrOpcode.REG_MR, flags: SendFlags.NONE, sgList: [], reg: { mr, key: mr.rkey, access: AccessFlags.LOCAL_WRITE | AccessFlags.REMOTE_READ } }]);
+    b.qp.postSend([
+      {
+        wrId: 1,
+        opcode: WrOpcode.REG_MR,
+        flags: SendFlags.NONE,
+        sgList: [],
+        reg: { mr, key: mr.rkey, access: AccessFlags.LOCAL_WRITE | AccessFlags.REMOTE_READ },
+      },
+    ]);
     b.qp.postRecv([{ wrId: 9, sgList: [{ addr: b.mr.iova, length: 100, lkey: b.mr.lkey }] }]);
     scheduler.runUntilIdle();
     expect(mr.state).toBe('VALID');
-    a.qp.postSend([{ wrId: 2, opcode: WrOpcode.SEND_WITH_INV, invalidateRkey: mr.rkey, flags: SendFlags.SIGNALED, sgList: [] }]);
+    a.qp.postSend([
+      {
+        wrId: 2,
+        opcode: WrOpcode.SEND_WITH_INV,
+        invalidateRkey: mr.rkey,
+        flags: SendFlags.SIGNALED,
+        sgList: [],
+      },
+    ]);
     scheduler.runUntilIdle();
-    expect(drain(b.recvCq)).toMatchObject([{ wrId: 9, status: WcStatus.SUCCESS, wcFlags: WcFlags.WITH_INVALIDATE, invalidatedRkey: mr.rkey }]);
+    expect(drain(b.recvCq)).toMatchObject([
+      { wrId: 9, status: WcStatus.SUCCESS, wcFlags: WcFlags.WITH_INVALIDATE, invalidatedRkey: mr.rkey },
+    ]);
     expect(mr.state).toBe('INVALID');
-    a.qp.postSend([{ wrId: 3, opcode: WrOpcode.RDMA_READ, flags: SendFlags.SIGNALED, sgList: [{ addr: a.mr.iova, length: 8, lkey: a.mr.lkey }], rdma: { remoteAddr: mr.iova, rkey: mr.rkey } }]);
+    a.qp.postSend([
+      {
+        wrId: 3,
+        opcode: WrOpcode.RDMA_READ,
+        flags: SendFlags.SIGNALED,
+        sgList: [{ addr: a.mr.iova, length: 8, lkey: a.mr.lkey }],
+        rdma: { remoteAddr: mr.iova, rkey: mr.rkey },
+      },
+    ]);
     scheduler.runUntilIdle();
     expect(drain(a.sendCq).map((wc) => [wc.wrId, wc.status])).toEqual([
       [2, WcStatus.SUCCESS],
@@ -150,7 +231,9 @@ describe('memory registration and invalidation', () => {
     const mr = a.pd.registerMr({ pages: [page], access: AccessFlags.LOCAL_WRITE });
     mr.deregister();
     expect(code(() => mr.deregister())).toBe('EINVAL');
-    a.qp.postSend([{ wrId: 1, opcode: WrOpcode.SEND, flags: 0, sgList: [{ addr: mr.iova, length: 4, lkey: mr.lkey }] }]);
+    a.qp.postSend([
+      { wrId: 1, opcode: WrOpcode.SEND, flags: 0, sgList: [{ addr: mr.iova, length: 4, lkey: mr.lkey }] },
+    ]);
     scheduler.runUntilIdle();
     expect(drain(a.sendCq).map((wc) => wc.status)).toEqual([WcStatus.LOC_PROT_ERR]);
     expect(code(() => a.pd.dealloc())).toBe('EBUSY');
@@ -205,8 +288,18 @@ describe('Send Queue retirement', () => {
   it('a callback-mode CQ delivers through each WR cqe in budgeted passes and reaps as it goes', () => {
     const { scheduler, a, b } = makePair({ connect: false, sqRetirement: 'signaled-only' });
     const seen: number[] = [];
-    const cq = a.device.createCq({ capacity: 64, mode: 'callback', budget: 2, onCompletion: (wc) => seen.push(-wc.wrId) });
-    const qp = a.pd.createQp({ type: 'RC', sendCq: cq, recvCq: cq, cap: { maxSendWr: 8, maxRecvWr: 8, maxSendSge: 1, maxRecvSge: 1, maxInlineData: 0 } });
+    const cq = a.device.createCq({
+      capacity: 64,
+      mode: 'callback',
+      budget: 2,
+      onCompletion: (wc) => seen.push(-wc.wrId),
+    });
+    const qp = a.pd.createQp({
+      type: 'RC',
+      sendCq: cq,
+      recvCq: cq,
+      cap: { maxSendWr: 8, maxRecvWr: 8, maxSendSge: 1, maxRecvSge: 1, maxInlineData: 0 },
+    });
     connect({ ...a, qp }, b, '10.0.0.1', '10.0.0.2', {});
     connect(b, { ...a, qp }, '10.0.0.2', '10.0.0.1', {});
     b.qp.postRecv(Array.from({ length: 8 }, (_, i) => ({ wrId: i, sgList: [] })));

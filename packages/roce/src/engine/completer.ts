@@ -58,14 +58,20 @@ export class Completer implements LocalOpSink {
       const meaning = classifyAeth(packet.aeth.syndrome);
       if (meaning.type === 'ACK') {
         stats.acksReceived.inc();
-        stats.ack?.emit({ qpn: ctx.qpn, psn: p, msn: packet.aeth.msn, direction: 'rx' }, { track: ctx.track });
+        stats.ack?.emit(
+          { qpn: ctx.qpn, psn: p, msn: packet.aeth.msn, direction: 'rx' },
+          { track: ctx.track },
+        );
         const gap = this.ackThrough(p, true);
         if (this.progressed) this.onProgress();
         // ackThrough may have failed the QP (it then went to 'off').
         if (gap && this.running) this.retry('read_gap');
       } else if (meaning.type === 'RNR_NAK') {
         stats.rnrNaksReceived.inc();
-        stats.rnrNak?.emit({ qpn: ctx.qpn, psn: p, timer: meaning.timerCode, direction: 'rx' }, { track: ctx.track });
+        stats.rnrNak?.emit(
+          { qpn: ctx.qpn, psn: p, timer: meaning.timerCode, direction: 'rx' },
+          { track: ctx.track },
+        );
         if (psnDiff(p, ctx.compPsn) < 0) return; // stale: that PSN was already acknowledged
         this.ackThrough(psnAdd(p, -1), false);
         if (this.progressed) this.onProgress();
@@ -114,7 +120,11 @@ export class Completer implements LocalOpSink {
     const isLast = info.position === 'LAST' || info.position === 'ONLY';
     const expected = Math.min(params.mtu, head.length - offset);
     if (packet.payload.length !== expected || isLast !== (p === head.lastPsn)) {
-      this.failWqe(head, WcStatus.BAD_RESP_ERR, `read response psn ${p} carries ${packet.payload.length} bytes`);
+      this.failWqe(
+        head,
+        WcStatus.BAD_RESP_ERR,
+        `read response psn ${p} carries ${packet.payload.length} bytes`,
+      );
       return;
     }
     if (expected > 0) {

@@ -19,7 +19,11 @@ export const ENGINE_COUNTERS = {
 } as const;
 
 export type PostSendTrace = { qpn: number; wrId: number; opcode: number; length: number; signaled: boolean };
-export type RetransmitTrace = { qpn: number; psn: number; reason: 'timeout' | 'nak_seq' | 'rnr' | 'read_gap' };
+export type RetransmitTrace = {
+  qpn: number;
+  psn: number;
+  reason: 'timeout' | 'nak_seq' | 'rnr' | 'read_gap';
+};
 export type AckTrace = { qpn: number; psn: number; msn: number; direction: 'tx' | 'rx' };
 export type NakTrace = { qpn: number; psn: number; code: string; direction: 'tx' | 'rx' };
 export type RnrNakTrace = { qpn: number; psn: number; timer: number; direction: 'tx' | 'rx' };

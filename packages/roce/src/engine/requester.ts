@@ -197,11 +197,15 @@ export class Requester {
       }),
       payload,
     };
-    if ((kind === 'RDMA_WRITE' || kind === 'RDMA_WRITE_WITH_IMM') && (position === 'FIRST' || position === 'ONLY')) {
+    if (
+      (kind === 'RDMA_WRITE' || kind === 'RDMA_WRITE_WITH_IMM') &&
+      (position === 'FIRST' || position === 'ONLY')
+    ) {
       const rdma = wqe.wr.rdma!;
       packet.reth = { va: BigInt(rdma.remoteAddr), rkey: rdma.rkey, dmaLength: wqe.length };
     }
-    if (last && (kind === 'SEND_WITH_IMM' || kind === 'RDMA_WRITE_WITH_IMM')) packet.immDt = wqe.wr.immData ?? 0;
+    if (last && (kind === 'SEND_WITH_IMM' || kind === 'RDMA_WRITE_WITH_IMM'))
+      packet.immDt = wqe.wr.immData ?? 0;
     if (last && kind === 'SEND_WITH_INV') packet.ieth = wqe.wr.invalidateRkey ?? 0;
 
     wqe.nextPkt = k + 1;
@@ -245,7 +249,8 @@ export class Requester {
       return;
     }
     ctx.timerDeadline = ctx.env.scheduler.now() + ns;
-    if (!ctx.timer?.pending) ctx.timer = ctx.env.scheduler.setTimerAt(ctx.timerDeadline, this.boundTimer, 'roce.retransmit');
+    if (!ctx.timer?.pending)
+      ctx.timer = ctx.env.scheduler.setTimerAt(ctx.timerDeadline, this.boundTimer, 'roce.retransmit');
   }
 
   stopTimer(): void {

@@ -1,5 +1,5 @@
 import { AccessFlags, WcFlags, WcOpcode, WcStatus } from '@rdmalab/verbs';
-import { AethSyndrome, type AethNakName, nakSyndrome, rnrNakSyndrome } from '../wire/aeth.js';
+import { type AethNakName, AethSyndrome, nakSyndrome, rnrNakSyndrome } from '../wire/aeth.js';
 import { Opcode, type OpcodeInfo, SEGMENT_OPCODES, segmentPosition } from '../wire/opcodes.js';
 import { makeBth, type RocePacket } from '../wire/packet.js';
 import { PayloadSlab } from './payload-slab.js';
@@ -37,7 +37,7 @@ export class Responder {
       return;
     }
     if (d < 0) {
-      this.duplicate(packet, info, p);
+      this.duplicate(info, p);
       return;
     }
     ctx.sentPsnNak = false;
@@ -178,7 +178,12 @@ export class Responder {
       return false;
     }
     if (payload.length > 0 && !memory.writeRemote(ctx.writeRkey, ctx.writeVa + ctx.writeOffset, payload)) {
-      this.classC('REMOTE_ACCESS_ERROR', undefined, p, `WRITE through rkey 0x${ctx.writeRkey.toString(16)} faulted`);
+      this.classC(
+        'REMOTE_ACCESS_ERROR',
+        undefined,
+        p,
+        `WRITE through rkey 0x${ctx.writeRkey.toString(16)} faulted`,
+      );
       return false;
     }
     ctx.writeOffset += payload.length;
@@ -252,7 +257,7 @@ export class Responder {
     }
   }
 
-  private duplicate(packet: RocePacket, info: OpcodeInfo, p: number): void {
+  private duplicate(info: OpcodeInfo, p: number): void {
     const ctx = this.ctx;
     ctx.env.stats.duplicateRequests.inc();
     if (info.operation === 'RDMA_READ_REQUEST') {

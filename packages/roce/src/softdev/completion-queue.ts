@@ -4,8 +4,8 @@ import {
   type CqMode,
   type CreateCqOptions,
   VerbsError,
-  type WorkCompletion,
   WcStatus,
+  type WorkCompletion,
 } from '@rdmalab/verbs';
 import { WqeQueue } from '../engine/wqe-queue.js';
 
@@ -63,7 +63,8 @@ export class SoftCompletionQueue implements CompletionQueue {
       throw new VerbsError('EINVAL', `createCq: mode ${String(options.mode)} must be 'callback' or 'poll'`);
     }
     const budget = options.budget ?? DEFAULT_BUDGET;
-    if (!Number.isInteger(budget) || budget < 1) throw new VerbsError('EINVAL', `createCq: budget ${budget} must be >= 1`);
+    if (!Number.isInteger(budget) || budget < 1)
+      throw new VerbsError('EINVAL', `createCq: budget ${budget} must be >= 1`);
     this.capacity = options.capacity;
     this.mode = options.mode;
     this.budget = budget;
@@ -90,7 +91,10 @@ export class SoftCompletionQueue implements CompletionQueue {
         this.pollScheduled = true;
         this.host.scheduler.setTimer(0, this.boundPass, 'roce.cq_poll');
       }
-    } else if (this.armed === 'any' || (this.armed === 'solicited' && (solicited || wc.status !== WcStatus.SUCCESS))) {
+    } else if (
+      this.armed === 'any' ||
+      (this.armed === 'solicited' && (solicited || wc.status !== WcStatus.SUCCESS))
+    ) {
       this.armed = 'none';
       this.host.scheduler.setTimer(0, this.boundEvent, 'roce.cq_event');
     }
@@ -149,6 +153,7 @@ export class SoftCompletionQueue implements CompletionQueue {
 
   private checkUsable(what: string): void {
     if (this.destroyed) throw new VerbsError('EINVAL', `${what}: CQ was destroyed`);
-    if (this.overflowed) throw new VerbsError('EIO', `${what}: CQ overflowed (capacity ${this.capacity}) and is unusable`);
+    if (this.overflowed)
+      throw new VerbsError('EIO', `${what}: CQ overflowed (capacity ${this.capacity}) and is unusable`);
   }
 }

@@ -17,7 +17,13 @@ export class SoftDmaOps implements DmaOps {
     if (this.memory.pageAt(page.phys) !== page) {
       throw new VerbsError('EINVAL', `mapPage: page pfn ${page.pfn} is not from ${this.memory.name}`);
     }
-    if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(length) || length <= 0 || offset + length > PAGE_SIZE) {
+    if (
+      !Number.isInteger(offset) ||
+      offset < 0 ||
+      !Number.isInteger(length) ||
+      length <= 0 ||
+      offset + length > PAGE_SIZE
+    ) {
       throw new VerbsError('EINVAL', `mapPage: offset ${offset} + length ${length} must lie within one page`);
     }
     this.checkDirection('mapPage', direction);
@@ -45,7 +51,8 @@ export class SoftDmaOps implements DmaOps {
   }
 
   private checkDirection(what: string, direction: number): void {
-    if (!DIRECTIONS.has(direction)) throw new VerbsError('EINVAL', `${what}: direction ${direction} is not a DmaDirection`);
+    if (!DIRECTIONS.has(direction))
+      throw new VerbsError('EINVAL', `${what}: direction ${direction} is not a DmaDirection`);
   }
 
   private checkSync(what: string, address: number, length: number, direction: number): void {

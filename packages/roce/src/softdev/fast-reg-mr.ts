@@ -65,12 +65,17 @@ export class SoftFastRegMr implements FastRegMr, MappedRegion {
   }
 
   private checkUsable(what: string): void {
-    if (!this.registered) throw new VerbsError('EINVAL', `${what}: fast-reg MR 0x${this.currentKey.toString(16)} was deregistered`);
+    if (!this.registered)
+      throw new VerbsError(
+        'EINVAL',
+        `${what}: fast-reg MR 0x${this.currentKey.toString(16)} was deregistered`,
+      );
   }
 
   mapSg(pageAddresses: readonly DmaAddress[], firstOffset: number, length: number): number {
     this.checkUsable('mapSg');
-    if (this.currentState === 'VALID') throw new VerbsError('EINVAL', 'mapSg: MR is VALID; invalidate it first');
+    if (this.currentState === 'VALID')
+      throw new VerbsError('EINVAL', 'mapSg: MR is VALID; invalidate it first');
     if (pageAddresses.length === 0 || pageAddresses.length > this.maxPages) {
       throw new VerbsError('EINVAL', `mapSg: ${pageAddresses.length} pages, MR holds 1..${this.maxPages}`);
     }
@@ -87,7 +92,10 @@ export class SoftFastRegMr implements FastRegMr, MappedRegion {
       const inPage = addr % PAGE_SIZE;
       // The first address may carry the offset itself (sg_dma_address of the first element).
       if (!Number.isSafeInteger(addr) || addr < 0 || (inPage !== 0 && !(i === 0 && inPage === firstOffset))) {
-        throw new VerbsError('EINVAL', `mapSg: pageAddresses[${i}] 0x${addr.toString(16)} is not page-aligned`);
+        throw new VerbsError(
+          'EINVAL',
+          `mapSg: pageAddresses[${i}] 0x${addr.toString(16)} is not page-aligned`,
+        );
       }
       pages.push(addr - inPage);
     }
@@ -103,16 +111,25 @@ export class SoftFastRegMr implements FastRegMr, MappedRegion {
     if (!Number.isInteger(variant) || variant < 0 || variant > 0xff) {
       throw new VerbsError('EINVAL', `updateKey: variant ${variant} must be 0..255`);
     }
-    if (this.currentState === 'VALID') throw new VerbsError('EINVAL', 'updateKey: MR is VALID; invalidate it first');
+    if (this.currentState === 'VALID')
+      throw new VerbsError('EINVAL', 'updateKey: MR is VALID; invalidate it first');
     this.currentKey = ((this.index << 8) | variant) >>> 0;
   }
 
   /** REG_MR work request reached the head of the Send Queue. False = LOC_QP_OP_ERR. */
   register(key: number, access: AccessFlags): boolean {
-    if (!this.registered || this.currentState === 'VALID' || keyIndex(key) !== this.index || this.pages.length === 0) {
+    if (
+      !this.registered ||
+      this.currentState === 'VALID' ||
+      keyIndex(key) !== this.index ||
+      this.pages.length === 0
+    ) {
       return false;
     }
-    if ((access & (AccessFlags.REMOTE_WRITE | AccessFlags.REMOTE_ATOMIC)) !== 0 && (access & AccessFlags.LOCAL_WRITE) === 0) {
+    if (
+      (access & (AccessFlags.REMOTE_WRITE | AccessFlags.REMOTE_ATOMIC)) !== 0 &&
+      (access & AccessFlags.LOCAL_WRITE) === 0
+    ) {
       return false;
     }
     this.currentKey = key >>> 0;

@@ -40,7 +40,10 @@ export class IdentityIommu implements Iommu {
     const key = `${dma}:${length}`;
     const n = this.live.get(key);
     if (n === undefined) {
-      throw new VerbsError('EINVAL', `IdentityIommu.unmap: dma 0x${dma.toString(16)} length ${length} is not mapped`);
+      throw new VerbsError(
+        'EINVAL',
+        `IdentityIommu.unmap: dma 0x${dma.toString(16)} length ${length} is not mapped`,
+      );
     }
     if (n === 1) this.live.delete(key);
     else this.live.set(key, n - 1);

@@ -1,5 +1,11 @@
 import { PAGE_SIZE, type Page } from '@rdmalab/kernel';
-import { AccessFlags, DmaDirection, type MemoryRegion, type RegisterMrOptions, VerbsError } from '@rdmalab/verbs';
+import {
+  AccessFlags,
+  DmaDirection,
+  type MemoryRegion,
+  type RegisterMrOptions,
+  VerbsError,
+} from '@rdmalab/verbs';
 import type { Iommu } from './iommu.js';
 import type { MappedRegion, MrTable } from './mr-table.js';
 
@@ -33,7 +39,8 @@ export class SoftMemoryRegion implements MemoryRegion, MappedRegion {
     options: RegisterMrOptions,
   ) {
     const { pages, access } = options;
-    if (!Array.isArray(pages) || pages.length === 0) throw new VerbsError('EINVAL', 'registerMr: pages is empty');
+    if (!Array.isArray(pages) || pages.length === 0)
+      throw new VerbsError('EINVAL', 'registerMr: pages is empty');
     const offset = options.offset ?? 0;
     if (!Number.isInteger(offset) || offset < 0 || offset >= PAGE_SIZE) {
       throw new VerbsError('EINVAL', `registerMr: offset ${offset} must be 0..${PAGE_SIZE - 1}`);
@@ -41,16 +48,23 @@ export class SoftMemoryRegion implements MemoryRegion, MappedRegion {
     const span = pages.length * PAGE_SIZE - offset;
     const length = options.length ?? span;
     if (!Number.isInteger(length) || length <= 0 || length > span) {
-      throw new VerbsError('EINVAL', `registerMr: length ${length} must be 1..${span} for ${pages.length} pages at offset ${offset}`);
+      throw new VerbsError(
+        'EINVAL',
+        `registerMr: length ${length} must be 1..${span} for ${pages.length} pages at offset ${offset}`,
+      );
     }
-    if ((access & (AccessFlags.REMOTE_WRITE | AccessFlags.REMOTE_ATOMIC)) !== 0 && (access & AccessFlags.LOCAL_WRITE) === 0) {
+    if (
+      (access & (AccessFlags.REMOTE_WRITE | AccessFlags.REMOTE_ATOMIC)) !== 0 &&
+      (access & AccessFlags.LOCAL_WRITE) === 0
+    ) {
       throw new VerbsError('EINVAL', 'registerMr: access REMOTE_WRITE / REMOTE_ATOMIC requires LOCAL_WRITE');
     }
-    pages.forEach((page, i) => owner.checkPage(page, `pages[${i}]`));
+    for (const [i, page] of pages.entries()) owner.checkPage(page, `pages[${i}]`);
     const { index, key } = owner.table.reserve();
     const mapped: number[] = [];
     try {
-      for (const page of pages) mapped.push(owner.iommu.map(page.phys, PAGE_SIZE, DmaDirection.BIDIRECTIONAL));
+      for (const page of pages)
+        mapped.push(owner.iommu.map(page.phys, PAGE_SIZE, DmaDirection.BIDIRECTIONAL));
     } catch (err) {
       for (const dma of mapped) owner.iommu.unmap(dma, PAGE_SIZE);
       owner.table.release(index);
@@ -85,7 +99,8 @@ export class SoftMemoryRegion implements MemoryRegion, MappedRegion {
   }
 
   deregister(): void {
-    if (!this.registered) throw new VerbsError('EINVAL', `deregister: MR lkey 0x${this.key.toString(16)} already deregistered`);
+    if (!this.registered)
+      throw new VerbsError('EINVAL', `deregister: MR lkey 0x${this.key.toString(16)} already deregistered`);
     this.registered = false;
     for (const dma of this.pageDma) this.owner.iommu.unmap(dma, PAGE_SIZE);
     this.owner.table.release(this.index);

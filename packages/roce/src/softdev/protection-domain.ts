@@ -71,10 +71,17 @@ export class SoftProtectionDomain implements ProtectionDomain, MrOwner {
 
   createQp(options: CreateQpOptions): QueuePair {
     this.checkAlive('createQp');
-    if (!(options.sendCq instanceof SoftCompletionQueue) || !(options.recvCq instanceof SoftCompletionQueue)) {
+    if (
+      !(options.sendCq instanceof SoftCompletionQueue) ||
+      !(options.recvCq instanceof SoftCompletionQueue)
+    ) {
       throw new VerbsError('EINVAL', 'createQp: sendCq and recvCq must be CQs of this device');
     }
-    const qp = this.host.createQp(this, options, new QpMemory(this.host.table, this.pdId, this.host.iommu, this.host.qpHost.hostMemory));
+    const qp = this.host.createQp(
+      this,
+      options,
+      new QpMemory(this.host.table, this.pdId, this.host.iommu, this.host.qpHost.hostMemory),
+    );
     this.qps++;
     return qp;
   }

@@ -17,7 +17,12 @@ export class QpMemory implements LocalMemory {
     private readonly memory: PhysicalMemory,
   ) {}
 
-  gather(sgList: readonly Sge[], offset: number, dst: Uint8Array, sources: DmaSource[] | undefined): WcStatus {
+  gather(
+    sgList: readonly Sge[],
+    offset: number,
+    dst: Uint8Array,
+    sources: DmaSource[] | undefined,
+  ): WcStatus {
     return this.walk(sgList, offset, dst, false, sources);
   }
 
@@ -25,7 +30,13 @@ export class QpMemory implements LocalMemory {
     return this.walk(sgList, offset, src, true, undefined);
   }
 
-  private walk(sgList: readonly Sge[], offset: number, buf: Uint8Array, write: boolean, sources: DmaSource[] | undefined): WcStatus {
+  private walk(
+    sgList: readonly Sge[],
+    offset: number,
+    buf: Uint8Array,
+    write: boolean,
+    sources: DmaSource[] | undefined,
+  ): WcStatus {
     let pos = 0;
     let skip = offset;
     const need = buf.length;
@@ -80,14 +91,22 @@ export class QpMemory implements LocalMemory {
       const inPage = rel - page * PAGE_SIZE;
       const chunk = Math.min(len - done, PAGE_SIZE - inPage);
       const base = region.pageDma[page];
-      if (base === undefined || !this.dmaCopy(base + inPage, buf, pos + done, chunk, write, sources)) return false;
+      if (base === undefined || !this.dmaCopy(base + inPage, buf, pos + done, chunk, write, sources))
+        return false;
       done += chunk;
     }
     return true;
   }
 
   /** Copy to/from DMA addresses, translating each page-sized piece through the IOMMU now. */
-  private dmaCopy(dma: number, buf: Uint8Array, pos: number, len: number, write: boolean, sources: DmaSource[] | undefined): boolean {
+  private dmaCopy(
+    dma: number,
+    buf: Uint8Array,
+    pos: number,
+    len: number,
+    write: boolean,
+    sources: DmaSource[] | undefined,
+  ): boolean {
     let done = 0;
     while (done < len) {
       const at = dma + done;

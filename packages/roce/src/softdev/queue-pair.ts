@@ -1,9 +1,10 @@
+import type { Scheduler } from '@rdmalab/kernel';
 import { MemoryError, type PhysicalMemory } from '@rdmalab/kernel';
 import {
   AccessFlags,
   AsyncEventType,
-  checkQpTransition,
   type CreateQpOptions,
+  checkQpTransition,
   mtuBytes,
   type QpAttributes,
   type QpCapabilities,
@@ -18,16 +19,15 @@ import {
   type WorkCompletion,
 } from '@rdmalab/verbs';
 import type { EngineStats } from '../engine/engine-stats.js';
-import { RcEngine } from '../engine/rc-engine.js';
+import type { LocalMemory } from '../engine/local-memory.js';
 import type { EngineEnv, RcParams, RecvCompletion } from '../engine/rc-context.js';
+import { RcEngine } from '../engine/rc-engine.js';
 import { RecvWqe } from '../engine/recv-wqe.js';
 import { type SendKind, SendWqe, sendKindOf } from '../engine/send-wqe.js';
 import type { PacketLink } from '../link/packet-link.js';
 import type { RocePacket } from '../wire/packet.js';
 import type { CompletionReaper, SoftCompletionQueue } from './completion-queue.js';
 import { SendQueueSlots, type SqRetirement } from './send-queue-retirement.js';
-import type { LocalMemory } from '../engine/local-memory.js';
-import type { Scheduler } from '@rdmalab/kernel';
 
 const WC_OPCODE_OF_KIND: Readonly<Record<SendKind, WcOpcode>> = {
   SEND: WcOpcode.SEND,
@@ -119,12 +119,21 @@ export class SoftQueuePair implements QueuePair, CompletionReaper {
     this.checkAlive('modify');
     checkQpTransition(this.currentState, attrs);
     if (attrs.maxRdAtomic !== undefined && attrs.maxRdAtomic > this.host.maxQpInitRdAtom) {
-      throw new VerbsError('EINVAL', `modify QP: maxRdAtomic ${attrs.maxRdAtomic} exceeds device ${this.host.maxQpInitRdAtom}`);
+      throw new VerbsError(
+        'EINVAL',
+        `modify QP: maxRdAtomic ${attrs.maxRdAtomic} exceeds device ${this.host.maxQpInitRdAtom}`,
+      );
     }
     if (attrs.maxDestRdAtomic !== undefined && attrs.maxDestRdAtomic > this.host.maxQpRdAtom) {
-      throw new VerbsError('EINVAL', `modify QP: maxDestRdAtomic ${attrs.maxDestRdAtomic} exceeds device ${this.host.maxQpRdAtom}`);
+      throw new VerbsError(
+        'EINVAL',
+        `modify QP: maxDestRdAtomic ${attrs.maxDestRdAtomic} exceeds device ${this.host.maxQpRdAtom}`,
+      );
     }
-    if (attrs.av !== undefined && (typeof attrs.av.destIp !== 'string' || typeof attrs.av.srcIp !== 'string')) {
+    if (
+      attrs.av !== undefined &&
+      (typeof attrs.av.destIp !== 'string' || typeof attrs.av.srcIp !== 'string')
+    ) {
       throw new VerbsError('EINVAL', 'modify QP: av.destIp and av.srcIp must be dotted-quad strings');
     }
     const from = this.currentState;
@@ -180,7 +189,8 @@ export class SoftQueuePair implements QueuePair, CompletionReaper {
   private setState(to: QpState, reason: string): void {
     const from = this.currentState;
     this.currentState = to;
-    if (from !== to) this.host.stats.qpState?.emit({ qpn: this.qpNum, from, to, reason }, { track: `qp ${this.qpNum}` });
+    if (from !== to)
+      this.host.stats.qpState?.emit({ qpn: this.qpNum, from, to, reason }, { track: `qp ${this.qpNum}` });
   }
 
   /** Any error: QP → ERR, then every remaining send and receive WR completes (flush) in order. */
@@ -201,7 +211,11 @@ export class SoftQueuePair implements QueuePair, CompletionReaper {
         }
         const wqe = this.checkSendWr(wr, i);
         if (this.slots.full) {
-          throw new VerbsError('ENOMEM', `postSend: Send Queue of QP ${this.qpNum} is full (${this.slots.used}/${this.cap.maxSendWr})`, i);
+          throw new VerbsError(
+            'ENOMEM',
+            `postSend: Send Queue of QP ${this.qpNum} is full (${this.slots.used}/${this.cap.maxSendWr})`,
+            i,
+          );
         }
         this.engine.ctx.sq.push(wqe);
         this.slots.post(wqe.index);
@@ -227,17 +241,30 @@ export class SoftQueuePair implements QueuePair, CompletionReaper {
     if (!Array.isArray(wr.sgList)) throw bad('EINVAL', 'sgList must be an array');
     const local = kind === 'REG_MR' || kind === 'LOCAL_INV';
     if (wr.sgList.length > (local ? 0 : this.cap.maxSendSge)) {
-      throw bad('EINVAL', `sgList has ${wr.sgList.length} entries, QP allows ${local ? 0 : this.cap.maxSendSge}`);
+      throw bad(
+        'EINVAL',
+        `sgList has ${wr.sgList.length} entries, QP allows ${local ? 0 : this.cap.maxSendSge}`,
+      );
     }
     let length = 0;
     wr.sgList.forEach((sge, j) => {
-      if (!Number.isSafeInteger(sge.addr) || sge.addr < 0 || !Number.isInteger(sge.length) || sge.length < 0 || !Number.isInteger(sge.lkey)) {
+      if (
+        !Number.isSafeInteger(sge.addr) ||
+        sge.addr < 0 ||
+        !Number.isInteger(sge.length) ||
+        sge.length < 0 ||
+        !Number.isInteger(sge.lkey)
+      ) {
         throw bad('EINVAL', `sgList[${j}] has an invalid addr/length/lkey`);
       }
       length += sge.length;
     });
-    if (length > this.host.maxMsgSize) throw bad('EINVAL', `message of ${length} bytes exceeds maxMsgSize ${this.host.maxMsgSize}`);
-    if ((kind === 'RDMA_WRITE' || kind === 'RDMA_WRITE_WITH_IMM' || kind === 'RDMA_READ') && wr.rdma === undefined) {
+    if (length > this.host.maxMsgSize)
+      throw bad('EINVAL', `message of ${length} bytes exceeds maxMsgSize ${this.host.maxMsgSize}`);
+    if (
+      (kind === 'RDMA_WRITE' || kind === 'RDMA_WRITE_WITH_IMM' || kind === 'RDMA_READ') &&
+      wr.rdma === undefined
+    ) {
       throw bad('EINVAL', 'rdma (remoteAddr, rkey) is required');
     }
     if (wr.rdma !== undefined && (!Number.isSafeInteger(wr.rdma.remoteAddr) || wr.rdma.remoteAddr < 0)) {
@@ -247,13 +274,17 @@ export class SoftQueuePair implements QueuePair, CompletionReaper {
     if ((kind === 'LOCAL_INV' || kind === 'SEND_WITH_INV') && !Number.isInteger(wr.invalidateRkey)) {
       throw bad('EINVAL', 'invalidateRkey is required');
     }
-    if ((kind === 'SEND_WITH_IMM' || kind === 'RDMA_WRITE_WITH_IMM') && (!Number.isInteger(wr.immData) || wr.immData! < 0 || wr.immData! > 0xffffffff)) {
+    if (
+      (kind === 'SEND_WITH_IMM' || kind === 'RDMA_WRITE_WITH_IMM') &&
+      (!Number.isInteger(wr.immData) || wr.immData! < 0 || wr.immData! > 0xffffffff)
+    ) {
       throw bad('EINVAL', 'immData must be a 32-bit unsigned integer');
     }
     let inline: Uint8Array | undefined;
     if ((wr.flags & SendFlags.INLINE) !== 0) {
       if (kind === 'RDMA_READ' || local) throw bad('EINVAL', 'INLINE is only valid for SEND and RDMA WRITE');
-      if (length > this.cap.maxInlineData) throw bad('EINVAL', `inline length ${length} exceeds maxInlineData ${this.cap.maxInlineData}`);
+      if (length > this.cap.maxInlineData)
+        throw bad('EINVAL', `inline length ${length} exceeds maxInlineData ${this.cap.maxInlineData}`);
       inline = new Uint8Array(length);
       let pos = 0;
       for (const [j, sge] of wr.sgList.entries()) {
@@ -261,7 +292,8 @@ export class SoftQueuePair implements QueuePair, CompletionReaper {
         try {
           this.host.hostMemory.read(sge.addr, sge.length, inline.subarray(pos, pos + sge.length));
         } catch (err) {
-          if (err instanceof MemoryError) throw bad('EINVAL', `sgList[${j}] inline source is outside host memory`);
+          if (err instanceof MemoryError)
+            throw bad('EINVAL', `sgList[${j}] inline source is outside host memory`);
           throw err;
         }
         pos += sge.length;
@@ -278,19 +310,33 @@ export class SoftQueuePair implements QueuePair, CompletionReaper {
     try {
       for (let i = 0; i < wrs.length; i++) {
         const wr = wrs[i]!;
-        if (this.currentState === QpState.RESET) throw new VerbsError('EINVAL', `postRecv: QP ${this.qpNum} is in RESET`, i);
+        if (this.currentState === QpState.RESET)
+          throw new VerbsError('EINVAL', `postRecv: QP ${this.qpNum} is in RESET`, i);
         if (!Array.isArray(wr.sgList) || wr.sgList.length > this.cap.maxRecvSge) {
-          throw new VerbsError('EINVAL', `postRecv: wr[${i}] (wrId ${wr.wrId}) sgList exceeds maxRecvSge ${this.cap.maxRecvSge}`, i);
+          throw new VerbsError(
+            'EINVAL',
+            `postRecv: wr[${i}] (wrId ${wr.wrId}) sgList exceeds maxRecvSge ${this.cap.maxRecvSge}`,
+            i,
+          );
         }
         let capacity = 0;
         for (const [j, sge] of wr.sgList.entries()) {
-          if (!Number.isSafeInteger(sge.addr) || sge.addr < 0 || !Number.isInteger(sge.length) || sge.length < 0) {
+          if (
+            !Number.isSafeInteger(sge.addr) ||
+            sge.addr < 0 ||
+            !Number.isInteger(sge.length) ||
+            sge.length < 0
+          ) {
             throw new VerbsError('EINVAL', `postRecv: wr[${i}] sgList[${j}] has an invalid addr/length`, i);
           }
           capacity += sge.length;
         }
         if (rq.size >= this.cap.maxRecvWr) {
-          throw new VerbsError('ENOMEM', `postRecv: Receive Queue of QP ${this.qpNum} is full (${this.cap.maxRecvWr})`, i);
+          throw new VerbsError(
+            'ENOMEM',
+            `postRecv: Receive Queue of QP ${this.qpNum} is full (${this.cap.maxRecvWr})`,
+            i,
+          );
         }
         rq.push(new RecvWqe(rq.tail, wr, capacity));
         posted++;

@@ -1,7 +1,7 @@
 import type { Counters, Page, PhysicalMemory, Scheduler, Tracer } from '@rdmalab/kernel';
 import {
-  AsyncEventType,
   type AsyncEvent,
+  AsyncEventType,
   type CompletionQueue,
   type CreateCqOptions,
   type CreateQpOptions,
@@ -75,10 +75,15 @@ export class SoftDevice implements Device, CqHost, PdHost, QpHost {
   private cqCount = 0;
 
   constructor(options: SoftDeviceOptions) {
-    if (typeof options.name !== 'string' || options.name.length === 0) throw new VerbsError('EINVAL', 'SoftDevice: name is empty');
-    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(options.ip)) throw new VerbsError('EINVAL', `SoftDevice: ip "${options.ip}" is not an IPv4 address`);
+    if (typeof options.name !== 'string' || options.name.length === 0)
+      throw new VerbsError('EINVAL', 'SoftDevice: name is empty');
+    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(options.ip))
+      throw new VerbsError('EINVAL', `SoftDevice: ip "${options.ip}" is not an IPv4 address`);
     if (options.sqRetirement !== 'each' && options.sqRetirement !== 'signaled-only') {
-      throw new VerbsError('EINVAL', `SoftDevice: sqRetirement ${String(options.sqRetirement)} must be 'each' or 'signaled-only'`);
+      throw new VerbsError(
+        'EINVAL',
+        `SoftDevice: sqRetirement ${String(options.sqRetirement)} must be 'each' or 'signaled-only'`,
+      );
     }
     this.name = options.name;
     this.ip = options.ip;
@@ -107,7 +112,8 @@ export class SoftDevice implements Device, CqHost, PdHost, QpHost {
   }
 
   createCq(options: CreateCqOptions): CompletionQueue {
-    if (this.cqCount >= this.attrs.maxCq) throw new VerbsError('ENOMEM', `createCq: maxCq ${this.attrs.maxCq} reached`);
+    if (this.cqCount >= this.attrs.maxCq)
+      throw new VerbsError('ENOMEM', `createCq: maxCq ${this.attrs.maxCq} reached`);
     const cq = new SoftCompletionQueue(this, options, this.attrs.maxCqe);
     this.cqCount++;
     return cq;
@@ -189,11 +195,15 @@ export class SoftDevice implements Device, CqHost, PdHost, QpHost {
     if (page === null || typeof page !== 'object' || this.memory.pageAt(page.phys) !== page) {
       throw new VerbsError('EINVAL', `${field} is not a page of ${this.memory.name}`);
     }
-    if (!page.allocated) throw new VerbsError('EINVAL', `${field} (pfn ${page.pfn}) is free; register allocated pages only`);
+    if (!page.allocated)
+      throw new VerbsError('EINVAL', `${field} (pfn ${page.pfn}) is free; register allocated pages only`);
   }
 
   cqOverflow(cq: SoftCompletionQueue): void {
-    this.raise({ type: AsyncEventType.CQ_ERR, detail: `CQ ${cq.label ?? ''} overflowed its capacity ${cq.capacity}` });
+    this.raise({
+      type: AsyncEventType.CQ_ERR,
+      detail: `CQ ${cq.label ?? ''} overflowed its capacity ${cq.capacity}`,
+    });
   }
 
   qpAsyncEvent(qp: SoftQueuePair, type: AsyncEventType): void {
@@ -207,7 +217,8 @@ export class SoftDevice implements Device, CqHost, PdHost, QpHost {
   pdDeallocated(): void {}
 
   createQp(pd: SoftProtectionDomain, options: CreateQpOptions, memory: QpMemory): SoftQueuePair {
-    if (options.type !== 'RC') throw new VerbsError('EINVAL', `createQp: type ${String(options.type)} is not supported (RC only)`);
+    if (options.type !== 'RC')
+      throw new VerbsError('EINVAL', `createQp: type ${String(options.type)} is not supported (RC only)`);
     const a = this.attrs;
     const cap = options.cap;
     const checks: [keyof typeof cap, number, number][] = [
@@ -219,13 +230,19 @@ export class SoftDevice implements Device, CqHost, PdHost, QpHost {
     ];
     for (const [field, lo, hi] of checks) {
       const v = cap?.[field];
-      if (!Number.isInteger(v) || v! < lo || v! > hi) throw new VerbsError('EINVAL', `createQp: cap.${field}=${String(v)} must be ${lo}..${hi}`);
+      if (!Number.isInteger(v) || v! < lo || v! > hi)
+        throw new VerbsError('EINVAL', `createQp: cap.${field}=${String(v)} must be ${lo}..${hi}`);
     }
     if (this.qps.size >= a.maxQp) throw new VerbsError('ENOMEM', `createQp: maxQp ${a.maxQp} reached`);
     let qpn = this.nextQpn;
     while (this.qps.has(qpn)) qpn = qpn >= MAX_QPN ? FIRST_QPN : qpn + 1;
     this.nextQpn = qpn >= MAX_QPN ? FIRST_QPN : qpn + 1;
-    const qp = new SoftQueuePair(this, qpn, options as CreateQpOptions & { sendCq: SoftCompletionQueue; recvCq: SoftCompletionQueue }, memory);
+    const qp = new SoftQueuePair(
+      this,
+      qpn,
+      options as CreateQpOptions & { sendCq: SoftCompletionQueue; recvCq: SoftCompletionQueue },
+      memory,
+    );
     qp.sendCq.users++;
     qp.recvCq.users++;
     this.qps.set(qpn, { qp, pd });
