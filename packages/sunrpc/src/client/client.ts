@@ -205,6 +205,12 @@ export class RpcClient {
           this.lastConnectError = null;
         } catch (err) {
           this.lastConnectError = err as TransportError;
+          if (this.lastConnectError.code === 'ESHUTDOWN') {
+            // Closed under us: nothing will ever connect; fail what waits instead of spinning.
+            const failure = new RpcError('ESHUTDOWN', 'transport closed', { cause: err });
+            for (const task of this.tracked.values()) task.fail(failure);
+            break;
+          }
           await new Promise<void>((resolve) =>
             this.host.scheduler.setTimer(this.reconnectPauseNs, resolve, 'rpc reconnect pause'),
           );

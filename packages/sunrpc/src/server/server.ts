@@ -8,6 +8,8 @@ export interface RpcServerOptions extends DispatcherOptions {
   readonly stats?: RpcStats;
   /** Told when a connection ends on a fault (oversized record, reset). */
   readonly onConnectionError?: (error: TransportError, remoteAddress: string) => void;
+  /** Told when an `afterReply` callback throws. */
+  readonly onAfterReplyError?: (error: unknown) => void;
 }
 
 /** Counters of the reply path. */
@@ -17,6 +19,8 @@ export interface RpcServerCounters {
   readonly replyFailures: number;
   readonly connections: number;
   readonly connectionErrors: number;
+  /** `afterReply` callbacks that threw. */
+  readonly afterReplyFailures: number;
 }
 
 /**
@@ -33,6 +37,7 @@ export class RpcServer {
   private replyFailures = 0;
   private connections = 0;
   private connectionErrors = 0;
+  private afterReplyFailures = 0;
 
   constructor(options: RpcServerOptions = {}) {
     this.options = options;
@@ -69,6 +74,7 @@ export class RpcServer {
       replyFailures: this.replyFailures,
       connections: this.connections,
       connectionErrors: this.connectionErrors,
+      afterReplyFailures: this.afterReplyFailures,
     };
   }
 
@@ -78,6 +84,7 @@ export class RpcServer {
     await Promise.all(all.map((t) => t.close()));
   }
 
+  /** Dispatch one call and send its reply. Never rejects: a failure is counted, never thrown. */
   private async handle(call: ReceivedCall): Promise<void> {
     const connection = call.connection;
     const outcome = await this.dispatcher.dispatch(call.buf, {
@@ -93,8 +100,14 @@ export class RpcServer {
       }
     } catch {
       this.replyFailures++;
-    } finally {
-      for (const fn of outcome.afterReply) fn();
+    }
+    for (const fn of outcome.afterReply) {
+      try {
+        fn();
+      } catch (err) {
+        this.afterReplyFailures++;
+        this.options.onAfterReplyError?.(err);
+      }
     }
   }
 }
