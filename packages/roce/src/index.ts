@@ -38,6 +38,7 @@ export {
   type CmReq,
   type CmRtu,
 } from './cm/messages.js';
+export * from './engine-index.js';
 export {
   LINKTYPE_ETHERNET,
   PCAP_DEFAULT_SNAPLEN,
@@ -133,4 +134,3 @@ export {
   udpPayloadLength,
 } from './wire/udp-payload.js';
 export { GOLDEN_RATIO_32, hash32, rxeUdpSourcePort } from './wire/udp-source-port.js';
-export * from './engine-index.js';
