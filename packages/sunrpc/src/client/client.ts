@@ -5,7 +5,7 @@ import { RpcStats } from '../stats/rpc-stats.js';
 import type { ClientTransport, RpcSlot, TransportStats } from '../transport/contract.js';
 import type { TransportError } from '../transport/errors.js';
 import type { XdrBuf } from '../xdr/xdr-buf.js';
-import { type RpcCallOptions, RpcTask, type TaskHost } from './task.js';
+import { type RpcCallOptions, RpcTask, type RpcTaskState, type TaskHost } from './task.js';
 import { DEFAULT_RPC_TIMEOUT, type RpcTimeoutOptions } from './timeout.js';
 
 export interface RpcClientOptions {
@@ -127,6 +127,11 @@ export class RpcClient {
   /** Calls in progress (reserved or waiting for a slot). */
   get outstanding(): number {
     return this.inflight + this.backlog.length;
+  }
+
+  /** The calls that have an xid (encoded, not yet released), with the state each is in. */
+  tasks(): { xid: number; state: RpcTaskState }[] {
+    return [...this.tracked.values()].map((t) => ({ xid: t.xid, state: t.state }));
   }
 
   /** Tasks waiting in the backlog for a slot or congestion room. */

@@ -47,6 +47,8 @@ export class TcpClientTransport implements ClientTransport {
     bytesReceived: 0,
     badReplies: 0,
     oversizedRecords: 0,
+    connectAttempts: 0,
+    connectFailures: 0,
     eagain: 0,
   };
 
@@ -166,6 +168,7 @@ export class TcpClientTransport implements ClientTransport {
       await this.sleep(delay);
       if (this.closed) throw new TransportError('ESHUTDOWN', 'transport closed');
     }
+    this.counters.connectAttempts++;
     const socket = await new Promise<net.Socket>((resolve, reject) => {
       const s = net.connect({ host: this.args.host, port: this.args.port });
       const timer = this.scheduler.setTimer(this.options.connectTimeoutNs, () => {
@@ -183,6 +186,7 @@ export class TcpClientTransport implements ClientTransport {
       });
     }).catch((err: unknown) => {
       this.failures++;
+      this.counters.connectFailures++;
       throw err;
     });
     if (this.closed) {
