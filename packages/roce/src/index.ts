@@ -38,6 +38,7 @@ export {
   type CmReq,
   type CmRtu,
 } from './cm/messages.js';
+export * from './cm-agent/index.js';
 export * from './engine-index.js';
 export {
   LINKTYPE_ETHERNET,
