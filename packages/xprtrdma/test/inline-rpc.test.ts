@@ -16,7 +16,7 @@ describe('client and server over the simulated HCA', () => {
     const results = await runCalls(
       stack,
       payloads.map((p) =>
-        stack.client.call({ proc: PROC_ECHO, encodeArgs: echoArgs(p), decodeResult: decodeEcho }),
+        stack.client.call({ proc: PROC_ECHO, encodeArgs: echoArgs(p), replyMaxBytes: 256, decodeResult: decodeEcho }),
       ),
     );
     for (const [i, r] of results.entries()) {
@@ -26,6 +26,7 @@ describe('client and server over the simulated HCA', () => {
     const s = stack.transport.xprt.stats;
     expect(s.sends).toBe(40);
     expect(s.rpcs_completed).toBe(40);
+    expect(s.read_chunk_count + s.write_chunk_count + s.reply_chunk_count).toBe(0);
     // credits: the server granted 32, clamped to our 16
     expect(stack.transport.xprt.credits).toBe(16);
   });

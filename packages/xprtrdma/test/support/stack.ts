@@ -90,7 +90,7 @@ export async function buildStack(options: StackOptions): Promise<Stack> {
     program: TEST_PROG,
     version: TEST_VERS,
     firstXid: 0x1000,
-    timeout: { timeoutNs: 200_000_000, retries: 3 },
+    timeout: { initialNs: 200_000_000, maxNs: 1_000_000_000, retries: 5 },
   });
   const connected = transport.connect();
   let done = false;
