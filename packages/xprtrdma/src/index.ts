@@ -94,3 +94,17 @@ export {
 } from './stats/tracepoints.js';
 // ── Observability ──
 export { XprtRdmaStats } from './stats/xprt-stats.js';
+
+// ── Invariant checks (DESIGN.md §5), reusable by scenarios ──
+export {
+  checkCompletesOnce,
+  checkIntact,
+  checkNoDmaFaults,
+  checkNoExposures,
+  checkNoSendQueueOverflow,
+  checkRingQuiescent,
+  type DmaFaultLike,
+  type ExposureLike,
+  watchRequestReuse,
+} from './invariants/checks.js';
+export { INVARIANT_TITLES, type InvariantId, type Violation } from './invariants/violation.js';
