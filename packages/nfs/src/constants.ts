@@ -95,7 +95,15 @@ export type MountStat = (typeof MountStat)[keyof typeof MountStat];
 export const MOUNT_STATS: ReadonlySet<number> = new Set(Object.values(MountStat));
 
 /** ftype3 (RFC 1813 §2.6). */
-export const Ftype3 = { NF3REG: 1, NF3DIR: 2, NF3BLK: 3, NF3CHR: 4, NF3LNK: 5, NF3SOCK: 6, NF3FIFO: 7 } as const;
+export const Ftype3 = {
+  NF3REG: 1,
+  NF3DIR: 2,
+  NF3BLK: 3,
+  NF3CHR: 4,
+  NF3LNK: 5,
+  NF3SOCK: 6,
+  NF3FIFO: 7,
+} as const;
 export type Ftype3 = (typeof Ftype3)[keyof typeof Ftype3];
 export const FTYPES: ReadonlySet<number> = new Set(Object.values(Ftype3));
 
@@ -114,7 +122,14 @@ export const TimeHow = { DONT_CHANGE: 0, SET_TO_SERVER_TIME: 1, SET_TO_CLIENT_TI
 export type TimeHow = (typeof TimeHow)[keyof typeof TimeHow];
 
 /** ACCESS3 bits (RFC 1813 §3.3.4). */
-export const Access3 = { READ: 0x01, LOOKUP: 0x02, MODIFY: 0x04, EXTEND: 0x08, DELETE: 0x10, EXECUTE: 0x20 } as const;
+export const Access3 = {
+  READ: 0x01,
+  LOOKUP: 0x02,
+  MODIFY: 0x04,
+  EXTEND: 0x08,
+  DELETE: 0x10,
+  EXECUTE: 0x20,
+} as const;
 export const ACCESS3_ALL = 0x3f;
 
 /** FSINFO properties bits (RFC 1813 §3.3.19). */

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { afterAll, beforeAll } from 'vitest';
 import { mountNfs } from '../src/client/mount.js';
 import { NfsServer } from '../src/server/nfs-server.js';

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import * as jp from '@jsonjoy.com/json-pack/lib/nfs/v3/index.js';
 import type { MountProc } from '@jsonjoy.com/json-pack/lib/nfs/v3/mount/constants.js';
 import { MountEncoder } from '@jsonjoy.com/json-pack/lib/nfs/v3/mount/MountEncoder.js';
@@ -117,11 +118,18 @@ describe('NFSv3 codec against @jsonjoy.com/json-pack (oracle)', () => {
     expect(argsBytes(nfs.LOOKUP3, { what: { dir: fh, name: 'hello.txt' } })).toEqual(
       jpEnc(new jp.Nfsv3LookupRequest(new jp.Nfsv3DirOpArgs(new jp.Nfsv3Fh(fh), 'hello.txt')), 3, true),
     );
-    const mine = resBytes(nfs.LOOKUP3, { status: 0, ok: { object: fh2, attributes: attrs, dirAttributes: undefined } });
+    const mine = resBytes(nfs.LOOKUP3, {
+      status: 0,
+      ok: { object: fh2, attributes: attrs, dirAttributes: undefined },
+    });
     const theirs = jpEnc(
       new jp.Nfsv3LookupResponse(
         0,
-        new jp.Nfsv3LookupResOk(new jp.Nfsv3Fh(fh2), new jp.Nfsv3PostOpAttr(true, jpAttrs), new jp.Nfsv3PostOpAttr(false)),
+        new jp.Nfsv3LookupResOk(
+          new jp.Nfsv3Fh(fh2),
+          new jp.Nfsv3PostOpAttr(true, jpAttrs),
+          new jp.Nfsv3PostOpAttr(false),
+        ),
       ),
       3,
       false,
@@ -130,7 +138,11 @@ describe('NFSv3 codec against @jsonjoy.com/json-pack (oracle)', () => {
     const fail = resBytes(nfs.LOOKUP3, { status: Nfs3Stat.NFS3ERR_NOENT, fail: { dirAttributes: attrs } });
     expect(fail).toEqual(
       jpEnc(
-        new jp.Nfsv3LookupResponse(2, undefined, new jp.Nfsv3LookupResFail(new jp.Nfsv3PostOpAttr(true, jpAttrs))),
+        new jp.Nfsv3LookupResponse(
+          2,
+          undefined,
+          new jp.Nfsv3LookupResFail(new jp.Nfsv3PostOpAttr(true, jpAttrs)),
+        ),
         3,
         false,
       ),
@@ -177,7 +189,10 @@ describe('NFSv3 codec against @jsonjoy.com/json-pack (oracle)', () => {
         0,
         new jp.Nfsv3WriteResOk(
           new jp.Nfsv3WccData(
-            new jp.Nfsv3PreOpAttr(true, new jp.Nfsv3WccAttr(10n, new jp.Nfsv3Time(1, 0), new jp.Nfsv3Time(2, 0))),
+            new jp.Nfsv3PreOpAttr(
+              true,
+              new jp.Nfsv3WccAttr(10n, new jp.Nfsv3Time(1, 0), new jp.Nfsv3Time(2, 0)),
+            ),
             new jp.Nfsv3PostOpAttr(true, jpAttrs),
           ),
           5000,
@@ -203,7 +218,10 @@ describe('NFSv3 codec against @jsonjoy.com/json-pack (oracle)', () => {
     const buf = enc.finish();
     expect(buf.flags).toBe(XDRBUF_READ);
     const theirs = jpEnc(
-      new jp.Nfsv3ReadResponse(0, new jp.Nfsv3ReadResOk(new jp.Nfsv3PostOpAttr(false), 13, true, new Uint8Array(13).fill(0x5a))),
+      new jp.Nfsv3ReadResponse(
+        0,
+        new jp.Nfsv3ReadResOk(new jp.Nfsv3PostOpAttr(false), 13, true, new Uint8Array(13).fill(0x5a)),
+      ),
       6,
       false,
     );
@@ -246,15 +264,26 @@ describe('NFSv3 codec against @jsonjoy.com/json-pack (oracle)', () => {
       ),
     );
     const verf = new Uint8Array([1, 1, 2, 3, 5, 8, 13, 21]);
-    const exclusive = argsBytes(nfs.CREATE3, { where: { dir: fh, name: 'x' }, how: { mode: CreateMode.EXCLUSIVE, verf } });
+    const exclusive = argsBytes(nfs.CREATE3, {
+      where: { dir: fh, name: 'x' },
+      how: { mode: CreateMode.EXCLUSIVE, verf },
+    });
     expect(exclusive).toEqual(
       jpEnc(
-        new jp.Nfsv3CreateRequest(new jp.Nfsv3DirOpArgs(new jp.Nfsv3Fh(fh), 'x'), new jp.Nfsv3CreateHow(2, undefined, verf)),
+        new jp.Nfsv3CreateRequest(
+          new jp.Nfsv3DirOpArgs(new jp.Nfsv3Fh(fh), 'x'),
+          new jp.Nfsv3CreateHow(2, undefined, verf),
+        ),
         8,
         true,
       ),
     );
-    expect(roundTripArgs(nfs.CREATE3, { where: { dir: fh, name: 'x' }, how: { mode: CreateMode.EXCLUSIVE, verf } })).toEqual({
+    expect(
+      roundTripArgs(nfs.CREATE3, {
+        where: { dir: fh, name: 'x' },
+        how: { mode: CreateMode.EXCLUSIVE, verf },
+      }),
+    ).toEqual({
       where: { dir: fh, name: 'x' },
       how: { mode: CreateMode.EXCLUSIVE, verf },
     });
@@ -280,7 +309,10 @@ describe('NFSv3 codec against @jsonjoy.com/json-pack (oracle)', () => {
         new jp.Nfsv3ReaddirResOk(
           new jp.Nfsv3PostOpAttr(false),
           verf,
-          new jp.Nfsv3DirList(false, new jp.Nfsv3Entry(10n, '.', 1n, new jp.Nfsv3Entry(11n, 'abcde', 0xffff_ffff_0000_0001n))),
+          new jp.Nfsv3DirList(
+            false,
+            new jp.Nfsv3Entry(10n, '.', 1n, new jp.Nfsv3Entry(11n, 'abcde', 0xffff_ffff_0000_0001n)),
+          ),
         ),
       ),
       16,
@@ -304,7 +336,13 @@ describe('NFSv3 codec against @jsonjoy.com/json-pack (oracle)', () => {
           verf,
           new jp.Nfsv3DirListPlus(
             true,
-            new jp.Nfsv3EntryPlus(5n, 'z', 2n, new jp.Nfsv3PostOpAttr(true, jpAttrs), new jp.Nfsv3PostOpFh(true, new jp.Nfsv3Fh(fh2))),
+            new jp.Nfsv3EntryPlus(
+              5n,
+              'z',
+              2n,
+              new jp.Nfsv3PostOpAttr(true, jpAttrs),
+              new jp.Nfsv3PostOpFh(true, new jp.Nfsv3Fh(fh2)),
+            ),
           ),
         ),
       ),
@@ -315,7 +353,14 @@ describe('NFSv3 codec against @jsonjoy.com/json-pack (oracle)', () => {
     // json-pack's bytes decode with our decoder to the same values.
     const back = nfs.READDIRPLUS3.decodeRes(new XdrDecoder(plusTheirs));
     expect(back.status).toBe(0);
-    if (back.status === 0) expect(back.ok.entries[0]).toEqual({ fileid: 5n, name: 'z', cookie: 2n, attributes: attrs, handle: fh2 });
+    if (back.status === 0)
+      expect(back.ok.entries[0]).toEqual({
+        fileid: 5n,
+        name: 'z',
+        cookie: 2n,
+        attributes: attrs,
+        handle: fh2,
+      });
   });
 
   it('FSINFO3res and COMMIT3res are byte-identical', () => {
@@ -358,11 +403,16 @@ describe('NFSv3 codec against @jsonjoy.com/json-pack (oracle)', () => {
       ),
     );
     const verf = new Uint8Array(8).fill(0xee);
-    expect(resBytes(nfs.COMMIT3, { status: 0, ok: { wcc: { before: undefined, after: undefined }, verf } })).toEqual(
+    expect(
+      resBytes(nfs.COMMIT3, { status: 0, ok: { wcc: { before: undefined, after: undefined }, verf } }),
+    ).toEqual(
       jpEnc(
         new jp.Nfsv3CommitResponse(
           0,
-          new jp.Nfsv3CommitResOk(new jp.Nfsv3WccData(new jp.Nfsv3PreOpAttr(false), new jp.Nfsv3PostOpAttr(false)), verf),
+          new jp.Nfsv3CommitResOk(
+            new jp.Nfsv3WccData(new jp.Nfsv3PreOpAttr(false), new jp.Nfsv3PostOpAttr(false)),
+            verf,
+          ),
         ),
         21,
         false,
@@ -421,15 +471,21 @@ describe('NFSv3 codec round trips', () => {
       offset: 2 ** 40,
       count: 65536,
     });
-    expect(roundTripArgs(nfs.MKDIR3, { where: { dir: fh, name: 'd' }, attributes: { mode: 0o755 } })).toEqual({
-      where: { dir: fh, name: 'd' },
-      attributes: { mode: 0o755 },
-    });
-    expect(roundTripRes(nfs.MKDIR3, { status: 0, ok: { object: fh2, attributes: attrs, dirWcc: wcc } })).toEqual({
+    expect(roundTripArgs(nfs.MKDIR3, { where: { dir: fh, name: 'd' }, attributes: { mode: 0o755 } })).toEqual(
+      {
+        where: { dir: fh, name: 'd' },
+        attributes: { mode: 0o755 },
+      },
+    );
+    expect(
+      roundTripRes(nfs.MKDIR3, { status: 0, ok: { object: fh2, attributes: attrs, dirWcc: wcc } }),
+    ).toEqual({
       status: 0,
       ok: { object: fh2, attributes: attrs, dirWcc: wcc },
     });
-    expect(roundTripArgs(nfs.REMOVE3, { object: { dir: fh, name: 'x' } })).toEqual({ object: { dir: fh, name: 'x' } });
+    expect(roundTripArgs(nfs.REMOVE3, { object: { dir: fh, name: 'x' } })).toEqual({
+      object: { dir: fh, name: 'x' },
+    });
     expect(roundTripRes(nfs.RMDIR3, { status: Nfs3Stat.NFS3ERR_NOTEMPTY, fail: { dirWcc: wcc } })).toEqual({
       status: Nfs3Stat.NFS3ERR_NOTEMPTY,
       fail: { dirWcc: wcc },
@@ -437,12 +493,19 @@ describe('NFSv3 codec round trips', () => {
     expect(
       roundTripArgs(nfs.RENAME3, { from: { dir: fh, name: 'a' }, to: { dir: fh2, name: 'ünïcødé' } }),
     ).toEqual({ from: { dir: fh, name: 'a' }, to: { dir: fh2, name: 'ünïcødé' } });
-    expect(roundTripRes(nfs.RENAME3, { status: 0, ok: { fromDirWcc: wcc, toDirWcc: { before: undefined, after: undefined } } })).toEqual({
+    expect(
+      roundTripRes(nfs.RENAME3, {
+        status: 0,
+        ok: { fromDirWcc: wcc, toDirWcc: { before: undefined, after: undefined } },
+      }),
+    ).toEqual({
       status: 0,
       ok: { fromDirWcc: wcc, toDirWcc: { before: undefined, after: undefined } },
     });
     const cookieverf = new Uint8Array(8).fill(1);
-    expect(roundTripArgs(nfs.READDIRPLUS3, { dir: fh, cookie: 77n, cookieverf, dircount: 512, maxcount: 4096 })).toEqual({
+    expect(
+      roundTripArgs(nfs.READDIRPLUS3, { dir: fh, cookie: 77n, cookieverf, dircount: 512, maxcount: 4096 }),
+    ).toEqual({
       dir: fh,
       cookie: 77n,
       cookieverf,
@@ -470,7 +533,11 @@ describe('NFSv3 codec round trips', () => {
       casePreserving: true,
     };
     expect(roundTripRes(nfs.PATHCONF3, { status: 0, ok: pathconf })).toEqual({ status: 0, ok: pathconf });
-    expect(roundTripArgs(nfs.COMMIT3, { file: fh, offset: 0, count: 0 })).toEqual({ file: fh, offset: 0, count: 0 });
+    expect(roundTripArgs(nfs.COMMIT3, { file: fh, offset: 0, count: 0 })).toEqual({
+      file: fh,
+      offset: 0,
+      count: 0,
+    });
   });
 
   it('every nfsstat3 code survives a round trip; an unknown one is rejected with its offset', () => {
@@ -492,9 +559,15 @@ describe('NFSv3 codec round trips', () => {
   it('rejects an over-long file handle and a truncated fattr3 with the field named', () => {
     const enc = new XdrEncoder();
     enc.writeOpaque(new Uint8Array(65));
-    expect(() => nfs.GETATTR3.decodeArgs(new XdrDecoder(enc.finish().toBytes()))).toThrow(/E2BIG: GETATTR3args.object at byte 0/);
+    expect(() => nfs.GETATTR3.decodeArgs(new XdrDecoder(enc.finish().toBytes()))).toThrow(
+      /E2BIG: GETATTR3args.object at byte 0/,
+    );
     const full = resBytes(nfs.GETATTR3, { status: 0, ok: { attributes: attrs } });
-    expect(() => nfs.GETATTR3.decodeRes(new XdrDecoder(full.subarray(0, 50)))).toThrow(/EBADMSG: GETATTR3resok\.obj_attributes/);
-    expect(() => argsBytes(nfs.WRITE3, { file: fh, offset: -1, count: 0, stable: 0, data: new Uint8Array(0) })).toThrow(XdrError);
+    expect(() => nfs.GETATTR3.decodeRes(new XdrDecoder(full.subarray(0, 50)))).toThrow(
+      /EBADMSG: GETATTR3resok\.obj_attributes/,
+    );
+    expect(() =>
+      argsBytes(nfs.WRITE3, { file: fh, offset: -1, count: 0, stable: 0, data: new Uint8Array(0) }),
+    ).toThrow(XdrError);
   });
 });

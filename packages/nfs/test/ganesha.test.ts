@@ -89,7 +89,15 @@ describe.skipIf((!haveGanesha || !isRoot) && !need)('nfs-ganesha interop (NFSv3 
     }
     const conf = join(base, 'ganesha.conf');
     await writeFile(conf, ganeshaConfig(exportDir, await freePort(), await freePort()));
-    ganesha = startProcess('ganesha.nfsd', ['-F', '-L', join(base, 'ganesha.log'), '-f', conf, '-p', join(base, 'ganesha.pid')]);
+    ganesha = startProcess('ganesha.nfsd', [
+      '-F',
+      '-L',
+      join(base, 'ganesha.log'),
+      '-f',
+      conf,
+      '-p',
+      join(base, 'ganesha.pid'),
+    ]);
     try {
       await waitFor(
         'ganesha.nfsd',
@@ -100,7 +108,11 @@ describe.skipIf((!haveGanesha || !isRoot) && !need)('nfs-ganesha interop (NFSv3 
       await waitFor(
         'ganesha MOUNT',
         async () => {
-          const fs = await mountNfs({ host: '127.0.0.1', path: exportDir, timeout: { initialNs: 1e9, retries: 0 } });
+          const fs = await mountNfs({
+            host: '127.0.0.1',
+            path: exportDir,
+            timeout: { initialNs: 1e9, retries: 0 },
+          });
           await fs.unmount();
           return true;
         },
@@ -119,7 +131,9 @@ describe.skipIf((!haveGanesha || !isRoot) && !need)('nfs-ganesha interop (NFSv3 
   }, 30_000);
 
   // Mounted through rpcbind (GETPORT of MOUNT 100005 v3 and NFS 100003 v3), as mount.nfs does.
-  clientSuite('nfs-ganesha', ({ cacheBytes }) => mountNfs({ host: '127.0.0.1', path: exportDir, cacheBytes }));
+  clientSuite('nfs-ganesha', ({ cacheBytes }) =>
+    mountNfs({ host: '127.0.0.1', path: exportDir, cacheBytes }),
+  );
 
   it('left the export empty and wrote through to the exported directory', async () => {
     const fs = await mountNfs({ host: '127.0.0.1', path: exportDir });

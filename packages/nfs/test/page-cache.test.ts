@@ -4,8 +4,8 @@ import { PhysicalMemory } from '@rdmalab/kernel';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mountNfs } from '../src/client/mount.js';
 import type { NfsMount } from '../src/client/nfs-mount.js';
-import { StableHow } from '../src/constants.js';
 import { type CachedPage, PageCache, type PageOwner } from '../src/client/page-cache.js';
+import { StableHow } from '../src/constants.js';
 import { NfsServer } from '../src/server/nfs-server.js';
 import { MemoryStore } from '../src/store/memory-store.js';
 import { pattern } from './support/client-suite.js';
@@ -15,7 +15,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function serve(options: ConstructorParameters<typeof NfsServer>[0] = {}): Promise<{ server: NfsServer; port: number }> {
+async function serve(
+  options: ConstructorParameters<typeof NfsServer>[0] = {},
+): Promise<{ server: NfsServer; port: number }> {
   const server = new NfsServer(options);
   const { port } = await server.listen();
   cleanups.push(() => server.close());
@@ -33,7 +35,12 @@ describe('client page cache', () => {
     const memory = new PhysicalMemory({ totalPages: 8 });
     const cache = new PageCache(memory, 2);
     const dropped: CachedPage[] = [];
-    const owner: PageOwner = { name: 'f', dropPage: (p) => dropped.push(p), writeback: async () => {}, hasDirty: false };
+    const owner: PageOwner = {
+      name: 'f',
+      dropPage: (p) => dropped.push(p),
+      writeback: async () => {},
+      hasDirty: false,
+    };
     cache.register(owner);
     const p0 = await cache.allocate(owner, 0, 'clean');
     const p1 = await cache.allocate(owner, 1, 'clean');
@@ -102,7 +109,13 @@ describe('client page cache', () => {
     const secret = new Uint8Array(32).fill(5);
     const first = new NfsServer({ exports: [{ path: '/export', store }], handleSecret: secret });
     const { port } = await first.listen();
-    const fs = await mountNfs({ host: '127.0.0.1', port, mountPort: port, path: '/export', cacheBytes: 64 * 4096 });
+    const fs = await mountNfs({
+      host: '127.0.0.1',
+      port,
+      mountPort: port,
+      path: '/export',
+      cacheBytes: 64 * 4096,
+    });
     const data = pattern(50 * 4096, 11);
     const fh = await fs.open('/restart', 'w');
     await fh.write(data); // 50 dirty pages ≥ half the cache: sent as UNSTABLE WRITEs, not committed
@@ -136,7 +149,14 @@ describe('client page cache', () => {
   it('releases every page back to the allocator on unmount', async () => {
     const { port } = await serve();
     const memory = new PhysicalMemory({ totalPages: 128 });
-    const fs = await mountNfs({ host: '127.0.0.1', port, mountPort: port, path: '/export', memory, cacheBytes: 128 * 4096 });
+    const fs = await mountNfs({
+      host: '127.0.0.1',
+      port,
+      mountPort: port,
+      path: '/export',
+      memory,
+      cacheBytes: 128 * 4096,
+    });
     await fs.writeFile('/x', pattern(40 * 4096, 1));
     await fs.readFile('/x');
     expect(memory.allocatedPages).toBeGreaterThan(0);

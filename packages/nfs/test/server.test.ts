@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MOUNTPROC3_EXPORT, MOUNTPROC3_MNT } from '../src/codec/mount3.js';
 import { CreateMode, MOUNT_PROGRAM, MountStat, Nfs3Stat, StableHow } from '../src/constants.js';
 import { FileHandleCodec } from '../src/server/file-handles.js';
-import { Nfs3Service } from '../src/server/nfs3-service.js';
 import { NfsServer } from '../src/server/nfs-server.js';
+import { Nfs3Service } from '../src/server/nfs3-service.js';
 import { MemoryStore } from '../src/store/memory-store.js';
 import { createOk, ROOT, rootOf } from './support/service.js';
 
@@ -19,16 +19,31 @@ describe('NFSv3 service on the memory store', () => {
 
   it('EXCLUSIVE CREATE is idempotent for its verifier and EEXIST for another', async () => {
     const verf = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
-    const a = await svc.create({ where: { dir: root, name: 'ex' }, how: { mode: CreateMode.EXCLUSIVE, verf } }, ROOT);
-    const again = await svc.create({ where: { dir: root, name: 'ex' }, how: { mode: CreateMode.EXCLUSIVE, verf } }, ROOT);
+    const a = await svc.create(
+      { where: { dir: root, name: 'ex' }, how: { mode: CreateMode.EXCLUSIVE, verf } },
+      ROOT,
+    );
+    const again = await svc.create(
+      { where: { dir: root, name: 'ex' }, how: { mode: CreateMode.EXCLUSIVE, verf } },
+      ROOT,
+    );
     expect(a.status).toBe(0);
     expect(again.status).toBe(0);
     if (a.status === 0 && again.status === 0) expect(again.ok.object).toEqual(a.ok.object);
-    const other = await svc.create({ where: { dir: root, name: 'ex' }, how: { mode: CreateMode.EXCLUSIVE, verf: new Uint8Array(8) } }, ROOT);
+    const other = await svc.create(
+      { where: { dir: root, name: 'ex' }, how: { mode: CreateMode.EXCLUSIVE, verf: new Uint8Array(8) } },
+      ROOT,
+    );
     expect(other.status).toBe(Nfs3Stat.NFS3ERR_EXIST);
-    const guarded = await svc.create({ where: { dir: root, name: 'ex' }, how: { mode: CreateMode.GUARDED, attributes: {} } }, ROOT);
+    const guarded = await svc.create(
+      { where: { dir: root, name: 'ex' }, how: { mode: CreateMode.GUARDED, attributes: {} } },
+      ROOT,
+    );
     expect(guarded.status).toBe(Nfs3Stat.NFS3ERR_EXIST);
-    const unchecked = await svc.create({ where: { dir: root, name: 'ex' }, how: { mode: CreateMode.UNCHECKED, attributes: {} } }, ROOT);
+    const unchecked = await svc.create(
+      { where: { dir: root, name: 'ex' }, how: { mode: CreateMode.UNCHECKED, attributes: {} } },
+      ROOT,
+    );
     expect(unchecked.status).toBe(0);
   });
 
@@ -53,7 +68,7 @@ describe('NFSv3 service on the memory store', () => {
     for (let i = 0; i < 50; i++) await createOk(svc, dir, `n${i}`);
     const seen: string[] = [];
     let cookie = 0n;
-    let cookieverf = new Uint8Array(8);
+    let cookieverf: Uint8Array = new Uint8Array(8);
     let pages = 0;
     for (;;) {
       const res = await svc.readdir({ dir, cookie, cookieverf, count: 512 });
@@ -77,9 +92,21 @@ describe('NFSv3 service on the memory store', () => {
   it('READ of a directory is NFS3ERR_ISDIR; WRITE past the maximum file size is NFS3ERR_FBIG; count > data is NFS3ERR_INVAL', async () => {
     expect((await svc.read({ file: root, offset: 0, count: 10 })).status).toBe(Nfs3Stat.NFS3ERR_ISDIR);
     const f = await createOk(svc, root, 'w');
-    const big = await svc.write({ file: f, offset: 2 ** 41, count: 1, stable: StableHow.UNSTABLE, data: new Uint8Array(1) });
+    const big = await svc.write({
+      file: f,
+      offset: 2 ** 41,
+      count: 1,
+      stable: StableHow.UNSTABLE,
+      data: new Uint8Array(1),
+    });
     expect(big.status).toBe(Nfs3Stat.NFS3ERR_FBIG);
-    const short = await svc.write({ file: f, offset: 0, count: 5, stable: StableHow.UNSTABLE, data: new Uint8Array(2) });
+    const short = await svc.write({
+      file: f,
+      offset: 0,
+      count: 5,
+      stable: StableHow.UNSTABLE,
+      data: new Uint8Array(2),
+    });
     expect(short.status).toBe(Nfs3Stat.NFS3ERR_INVAL);
   });
 
@@ -96,7 +123,12 @@ describe('NFSv3 service on the memory store', () => {
 });
 
 describe('mountd over TCP', () => {
-  const server = new NfsServer({ exports: [{ path: '/a', store: new MemoryStore() }, { path: '/b', store: new MemoryStore() }] });
+  const server = new NfsServer({
+    exports: [
+      { path: '/a', store: new MemoryStore() },
+      { path: '/b', store: new MemoryStore() },
+    ],
+  });
   let mount: RpcClient;
   beforeAll(async () => {
     const { port } = await server.listen();

@@ -1,7 +1,7 @@
 import { PAGE_SIZE } from '@rdmalab/kernel';
-import { type Nfs3ErrStat, Nfs3Stat, StableHow } from '../constants.js';
 import { COMMIT3, READ3, SETATTR3, WRITE3 } from '../codec/nfs3.js';
 import type { Fattr3, NfsTime, WccData } from '../codec/types.js';
+import { type Nfs3ErrStat, Nfs3Stat, StableHow } from '../constants.js';
 import type { Nfs3Rpc } from './nfs3-rpc.js';
 import type { CachedPage, PageCache, PageOwner } from './page-cache.js';
 
@@ -84,7 +84,8 @@ export class CachedFile implements PageOwner {
    */
   revalidate(fresh: Fattr3): void {
     const old = this.attrs;
-    const changed = fresh.size !== old.size || !sameTime(fresh.mtime, old.mtime) || !sameTime(fresh.ctime, old.ctime);
+    const changed =
+      fresh.size !== old.size || !sameTime(fresh.mtime, old.mtime) || !sameTime(fresh.ctime, old.ctime);
     this.attrs = fresh;
     if (changed && !this.hasDirty) {
       this.invalidate();
@@ -146,13 +147,16 @@ export class CachedFile implements PageOwner {
     // Throttle a writer that dirties faster than it sends (balance_dirty_pages).
     let dirty = 0;
     for (const p of this.pages.values()) if (p.state === 'dirty') dirty++;
-    if (dirty * 2 >= this.cache.limit || dirty * PAGE_SIZE >= this.io.wsize * this.io.maxInflight) await this.flush();
+    if (dirty * 2 >= this.cache.limit || dirty * PAGE_SIZE >= this.io.wsize * this.io.maxInflight)
+      await this.flush();
   }
 
   /** Send every dirty page (does not COMMIT). */
   async flush(stable: StableHow = this.io.stable): Promise<void> {
     for (let round = 0; round < MAX_WRITEBACK_ROUNDS; round++) {
-      const dirty = [...this.pages.values()].filter((p) => p.state === 'dirty').sort((a, b) => a.index - b.index);
+      const dirty = [...this.pages.values()]
+        .filter((p) => p.state === 'dirty')
+        .sort((a, b) => a.index - b.index);
       if (dirty.length === 0) return;
       const runs = runsOf(dirty, this.io.wsize / PAGE_SIZE);
       await runLimited(runs, this.io.maxInflight, (run) => this.writeRun(run, stable));
@@ -350,7 +354,11 @@ function runsOf(pages: CachedPage[], max: number): CachedPage[][] {
 }
 
 /** Run `work` over `items` with at most `limit` in flight; rejects with the first failure once all settled. */
-async function runLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+async function runLimited<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let failure: { error: unknown } | undefined;
   const worker = async (): Promise<void> => {

@@ -45,10 +45,13 @@ export class NfsFileHandle {
   ): Promise<{ bytesRead: number; buffer: T }> {
     this.check('read');
     if (!this.mode.read) throw this.host.fail('EBADF', 9, 'read', this.path, 'file not open for reading');
-    if (this.file.attrs.type === 2) throw this.host.fail('EISDIR', 21, 'read', this.path, 'illegal operation on a directory');
+    if (this.file.attrs.type === 2)
+      throw this.host.fail('EISDIR', 21, 'read', this.path, 'illegal operation on a directory');
     checkRange(this.host, 'read', this.path, buffer, offset, length, position);
     const at = position ?? this.position;
-    const bytesRead = await this.host.run('read', this.path, () => this.file.read(at, buffer.subarray(offset, offset + length)));
+    const bytesRead = await this.host.run('read', this.path, () =>
+      this.file.read(at, buffer.subarray(offset, offset + length)),
+    );
     if (position === null) this.position += bytesRead;
     return { bytesRead, buffer };
   }
@@ -64,7 +67,9 @@ export class NfsFileHandle {
     if (!this.mode.write) throw this.host.fail('EBADF', 9, 'write', this.path, 'file not open for writing');
     checkRange(this.host, 'write', this.path, buffer, offset, length, position);
     const at = this.mode.append ? this.file.size : (position ?? this.position);
-    await this.host.run('write', this.path, () => this.file.write(at, buffer.subarray(offset, offset + length)));
+    await this.host.run('write', this.path, () =>
+      this.file.write(at, buffer.subarray(offset, offset + length)),
+    );
     if (position === null || this.mode.append) this.position = at + length;
     return { bytesWritten: length, buffer };
   }
@@ -99,7 +104,8 @@ export class NfsFileHandle {
 
   async truncate(len = 0): Promise<void> {
     this.check('ftruncate');
-    if (!this.mode.write) throw this.host.fail('EINVAL', 22, 'ftruncate', this.path, 'file not open for writing');
+    if (!this.mode.write)
+      throw this.host.fail('EINVAL', 22, 'ftruncate', this.path, 'file not open for writing');
     await this.host.run('ftruncate', this.path, async () => {
       await this.file.writeback();
       await this.file.truncate(len);

@@ -3,17 +3,27 @@ import 'reflect-metadata';
 import { PAGE_SIZE, PhysicalMemory, RealScheduler, type Scheduler } from '@rdmalab/kernel';
 import {
   AuthSys,
-  RpcbindClient,
   type RpcAuth,
+  RpcbindClient,
   RpcClient,
   type RpcTimeoutOptions,
   TcpTransportClass,
   TransportClassRegistry,
   type TransportRegistry,
 } from '@rdmalab/sunrpc';
-import { MOUNT_PROGRAM, MOUNT_V3, Mount3Proc, MountStat, mountStatName, NFS_PROGRAM, NFS_V3, Nfs3Proc, StableHow } from '../constants.js';
 import { MOUNTPROC3_MNT } from '../codec/mount3.js';
 import { FSINFO3 } from '../codec/nfs3.js';
+import {
+  MOUNT_PROGRAM,
+  MOUNT_V3,
+  Mount3Proc,
+  MountStat,
+  mountStatName,
+  NFS_PROGRAM,
+  NFS_V3,
+  Nfs3Proc,
+  StableHow,
+} from '../constants.js';
 import { NfsError } from '../errors.js';
 import { NfsStatusFailure } from './cached-file.js';
 import { NfsMount } from './nfs-mount.js';
@@ -68,7 +78,9 @@ const MOUNT_PROC_NAMES = Object.fromEntries(Object.entries(Mount3Proc).map(([nam
 export async function mountNfs(options: NfsMountOptions): Promise<NfsMount> {
   const registry = options.registry ?? defaultRegistry();
   const scheduler = options.scheduler ?? new RealScheduler();
-  const auth = options.auth ?? new AuthSys({ uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, machineName: 'rdmalab' });
+  const auth =
+    options.auth ??
+    new AuthSys({ uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, machineName: 'rdmalab' });
   const mountTransport = options.mountTransport ?? 'tcp';
   let { port, mountPort } = options;
   if (port === undefined || mountPort === undefined) {
@@ -87,7 +99,13 @@ export async function mountNfs(options: NfsMountOptions): Promise<NfsMount> {
       await rpcbind.close();
     }
     if (mountPort === 0 || port === 0) {
-      throw new NfsError('ECONNREFUSED', 111, 'mount', options.path, `rpcbind on ${options.host} knows no NFSv3/MOUNTv3 over TCP`);
+      throw new NfsError(
+        'ECONNREFUSED',
+        111,
+        'mount',
+        options.path,
+        `rpcbind on ${options.host} knows no NFSv3/MOUNTv3 over TCP`,
+      );
     }
   }
   const mountRpc = new RpcClient({
@@ -118,8 +136,19 @@ export async function mountNfs(options: NfsMountOptions): Promise<NfsMount> {
       decodeResult: (dec) => MOUNTPROC3_MNT.decodeRes(dec),
     });
     if (mnt.status !== 0) {
-      const code = mnt.status === MountStat.MNT3ERR_NOENT ? 'ENOENT' : mnt.status === MountStat.MNT3ERR_ACCES ? 'EACCES' : 'EIO';
-      throw new NfsError(code, code === 'ENOENT' ? 2 : code === 'EACCES' ? 13 : 5, 'mount', options.path, `mountd answered ${mountStatName(mnt.status)}`);
+      const code =
+        mnt.status === MountStat.MNT3ERR_NOENT
+          ? 'ENOENT'
+          : mnt.status === MountStat.MNT3ERR_ACCES
+            ? 'EACCES'
+            : 'EIO';
+      throw new NfsError(
+        code,
+        code === 'ENOENT' ? 2 : code === 'EACCES' ? 13 : 5,
+        'mount',
+        options.path,
+        `mountd answered ${mountStatName(mnt.status)}`,
+      );
     }
     const nfs = new Nfs3Rpc(nfsRpc);
     const info = await nfs.call(FSINFO3, { fsroot: mnt.handle });
@@ -141,7 +170,14 @@ export async function mountNfs(options: NfsMountOptions): Promise<NfsMount> {
         wsize,
         maxInflight: options.maxInflight ?? 8,
         stable: options.stable ?? StableHow.UNSTABLE,
-        counters: { readRpcs: 0, writeRpcs: 0, commitRpcs: 0, rewrittenPages: 0, bytesRead: 0, bytesWritten: 0 },
+        counters: {
+          readRpcs: 0,
+          writeRpcs: 0,
+          commitRpcs: 0,
+          rewrittenPages: 0,
+          bytesRead: 0,
+          bytesWritten: 0,
+        },
       },
     });
   } catch (e) {
@@ -160,7 +196,9 @@ function toMountError(e: unknown, path: string): NfsError {
   if (e instanceof NfsStatusFailure) return NfsError.fromStatus(e.status, 'mount', path);
   const code = (e as { code?: unknown } | null)?.code;
   const c = typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? code : 'EIO';
-  return new NfsError(c, 5, 'mount', path, e instanceof Error ? e.message : String(e), undefined, { cause: e });
+  return new NfsError(c, 5, 'mount', path, e instanceof Error ? e.message : String(e), undefined, {
+    cause: e,
+  });
 }
 
 function defaultRegistry(): TransportRegistry {

@@ -1,7 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { constants as osConstants } from 'node:os';
 import type { RpcClient } from '@rdmalab/sunrpc';
-import { CreateMode, Ftype3, type Nfs3ErrStat, Nfs3Stat } from '../constants.js';
 import { MOUNTPROC3_UMNT } from '../codec/mount3.js';
 import {
   CREATE3,
@@ -15,6 +14,7 @@ import {
   RMDIR3,
 } from '../codec/nfs3.js';
 import type { Fattr3 } from '../codec/types.js';
+import { CreateMode, Ftype3, type Nfs3ErrStat, Nfs3Stat } from '../constants.js';
 import { NfsError } from '../errors.js';
 import { CachedFile, type FileIoCounters, type FileIoOptions, NfsStatusFailure } from './cached-file.js';
 import { type FileHandleHost, NfsFileHandle, type OpenMode } from './file-handle.js';
@@ -25,7 +25,9 @@ import { NfsDirent, NfsStats } from './stats.js';
 /** node:fs open flags this client understands. */
 export type OpenFlags = 'r' | 'r+' | 'rs+' | 'w' | 'wx' | 'w+' | 'wx+' | 'a' | 'ax' | 'a+' | 'ax+';
 
-const FLAGS: Readonly<Record<OpenFlags, OpenMode & { create: boolean; truncate: boolean; exclusive: boolean }>> = {
+const FLAGS: Readonly<
+  Record<OpenFlags, OpenMode & { create: boolean; truncate: boolean; exclusive: boolean }>
+> = {
   r: { read: true, write: false, append: false, create: false, truncate: false, exclusive: false },
   'r+': { read: true, write: true, append: false, create: false, truncate: false, exclusive: false },
   'rs+': { read: true, write: true, append: false, create: false, truncate: false, exclusive: false },
@@ -138,7 +140,10 @@ export class NfsMount {
 
   async readFile(path: string, options?: Encoding | { encoding?: Encoding | null }): Promise<Buffer>;
   async readFile(path: string, options: Encoding | { encoding: Encoding }): Promise<string>;
-  async readFile(path: string, options?: Encoding | { encoding?: Encoding | null }): Promise<Buffer | string> {
+  async readFile(
+    path: string,
+    options?: Encoding | { encoding?: Encoding | null },
+  ): Promise<Buffer | string> {
     const encoding = typeof options === 'string' ? options : (options?.encoding ?? undefined);
     const fh = await this.open(path, 'r');
     try {
@@ -149,7 +154,11 @@ export class NfsMount {
     }
   }
 
-  async writeFile(path: string, data: Data, options?: { mode?: number; flag?: OpenFlags; encoding?: Encoding }): Promise<void> {
+  async writeFile(
+    path: string,
+    data: Data,
+    options?: { mode?: number; flag?: OpenFlags; encoding?: Encoding },
+  ): Promise<void> {
     const fh = await this.open(path, options?.flag ?? 'w', options?.mode);
     try {
       const bytes = typeof data === 'string' ? Buffer.from(data, options?.encoding ?? 'utf8') : data;
@@ -159,7 +168,11 @@ export class NfsMount {
     }
   }
 
-  async appendFile(path: string, data: Data, options?: { mode?: number; encoding?: Encoding }): Promise<void> {
+  async appendFile(
+    path: string,
+    data: Data,
+    options?: { mode?: number; encoding?: Encoding },
+  ): Promise<void> {
     const fh = await this.open(path, 'a', options?.mode);
     try {
       const bytes = typeof data === 'string' ? Buffer.from(data, options?.encoding ?? 'utf8') : data;
@@ -173,7 +186,7 @@ export class NfsMount {
     return this.run('stat', path, async () => {
       const { fh, attrs } = await this.mustLookup(path);
       const cached = this.files.get(attrs.fileid);
-      if (cached !== undefined && cached.hasDirty) {
+      if (cached?.hasDirty) {
         // Like the Linux client, write back before reporting size and mtime.
         await cached.writeback();
         return new NfsStats(await this.getattr(fh));
@@ -224,7 +237,10 @@ export class NfsMount {
         if (res.status === 0) {
           const type = res.ok.attributes?.type ?? (await this.getattr(res.ok.object)).type;
           if (type !== Ftype3.NF3DIR) {
-            throw new NfsStatusFailure(i === parts.length - 1 ? Nfs3Stat.NFS3ERR_EXIST : Nfs3Stat.NFS3ERR_NOTDIR, 'MKDIR');
+            throw new NfsStatusFailure(
+              i === parts.length - 1 ? Nfs3Stat.NFS3ERR_EXIST : Nfs3Stat.NFS3ERR_NOTDIR,
+              'MKDIR',
+            );
           }
           dir = res.ok.object;
           continue;
@@ -264,7 +280,10 @@ export class NfsMount {
     await this.run('rename', oldPath, async () => {
       const from = await this.parentOf(oldPath);
       const to = await this.parentOf(newPath);
-      const res = await this.nfs.call(RENAME3, { from: { dir: from.dir, name: from.name }, to: { dir: to.dir, name: to.name } });
+      const res = await this.nfs.call(RENAME3, {
+        from: { dir: from.dir, name: from.name },
+        to: { dir: to.dir, name: to.name },
+      });
       if (res.status !== 0) throw new NfsStatusFailure(res.status, 'RENAME');
     });
   }
@@ -336,7 +355,10 @@ export class NfsMount {
   }
 
   /** Walk the path from the root; undefined when the last component does not exist (if `must` is false). */
-  private async lookupPath(path: string, must: boolean): Promise<{ fh: Uint8Array; attrs: Fattr3 } | undefined> {
+  private async lookupPath(
+    path: string,
+    must: boolean,
+  ): Promise<{ fh: Uint8Array; attrs: Fattr3 } | undefined> {
     const parts = components(path);
     let fh = this.rootFh;
     let attrs: Fattr3 | undefined;
@@ -436,7 +458,9 @@ export class NfsMount {
       const errno = (osConstants.errno as Record<string, number>)[code] ?? 5;
       return new NfsError(code, errno, syscall, path, (e as Error).message, undefined, { cause: e });
     }
-    return new NfsError('EIO', 5, syscall, path, e instanceof Error ? e.message : String(e), undefined, { cause: e });
+    return new NfsError('EIO', 5, syscall, path, e instanceof Error ? e.message : String(e), undefined, {
+      cause: e,
+    });
   }
 }
 

@@ -1,6 +1,6 @@
 import type { RpcClient, XdrPageRange } from '@rdmalab/sunrpc';
-import { Nfs3Stat } from '../constants.js';
 import type { Nfs3ProcCodec } from '../codec/nfs3.js';
+import { Nfs3Stat } from '../constants.js';
 
 export interface Nfs3CallOptions {
   /** READ: pages the data lands in (the transport may place it there directly). */
@@ -32,7 +32,8 @@ export class Nfs3Rpc {
         encodeArgs: (enc) => c.encodeArgs(enc, args),
         decodeResult: (dec) => c.decodeRes(dec, { readInto: options.replyPages }),
         replyPages: options.replyPages,
-        replyMaxBytes: options.replyPages === undefined ? undefined : options.replyPages.length + READ_REPLY_OVERHEAD,
+        replyMaxBytes:
+          options.replyPages === undefined ? undefined : options.replyPages.length + READ_REPLY_OVERHEAD,
         signal: options.signal,
       });
       if (!isJukebox(res) || attempt >= JUKEBOX_RETRIES) return res;

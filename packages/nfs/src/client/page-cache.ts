@@ -1,4 +1,4 @@
-import { type Page, type PhysicalMemory } from '@rdmalab/kernel';
+import type { Page, PhysicalMemory } from '@rdmalab/kernel';
 
 /** What a cached page holds, like the kernel's page flags (uptodate, dirty, writeback, unstable). */
 export type PageState =
@@ -70,7 +70,13 @@ export class PageCache {
   }
 
   get stats(): PageCacheStats {
-    return { pages: this.lru.size, limit: this.limit, evictions: this.evictions, hits: this.hits, misses: this.misses };
+    return {
+      pages: this.lru.size,
+      limit: this.limit,
+      evictions: this.evictions,
+      hits: this.hits,
+      misses: this.misses,
+    };
   }
 
   register(owner: PageOwner): void {

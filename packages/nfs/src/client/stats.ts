@@ -1,5 +1,5 @@
-import { Ftype3 } from '../constants.js';
 import type { Fattr3, NfsTime } from '../codec/types.js';
+import { Ftype3 } from '../constants.js';
 
 /** S_IFMT bits of each ftype3 (Linux include/uapi/linux/stat.h). */
 const S_IF: Readonly<Record<number, number>> = {

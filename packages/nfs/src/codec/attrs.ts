@@ -66,7 +66,21 @@ export function readFattr(dec: XdrDecoder, field = 'fattr3'): Fattr3 {
   const atime = readTime(dec, `${field}.atime`);
   const mtime = readTime(dec, `${field}.mtime`);
   const ctime = readTime(dec, `${field}.ctime`);
-  return { type, mode, nlink, uid, gid, size, used, rdev: { specdata1, specdata2 }, fsid, fileid, atime, mtime, ctime };
+  return {
+    type,
+    mode,
+    nlink,
+    uid,
+    gid,
+    size,
+    used,
+    rdev: { specdata1, specdata2 },
+    fsid,
+    fileid,
+    atime,
+    mtime,
+    ctime,
+  };
 }
 
 /** post_op_attr: bool attributes_follow; fattr3. */

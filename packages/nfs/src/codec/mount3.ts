@@ -1,5 +1,5 @@
 import type { XdrDecoder, XdrEncoder } from '@rdmalab/sunrpc';
-import { MNTNAMLEN, MNTPATHLEN, MOUNT_STATS, type MountStat, Mount3Proc, NFS3_FHSIZE } from '../constants.js';
+import { MNTNAMLEN, MNTPATHLEN, MOUNT_STATS, Mount3Proc, type MountStat, NFS3_FHSIZE } from '../constants.js';
 import type { ExportEntry, MountResult } from './types.js';
 
 /** Encoder and decoder of one MOUNT v3 procedure (RFC 1813 §5.2). */
@@ -89,7 +89,8 @@ export const MOUNTPROC3_EXPORT: Mount3ProcCodec<undefined, readonly ExportEntry[
     while (dec.readBool('exports.value_follows')) {
       const dir = readDirpath(dec);
       const groups: string[] = [];
-      while (dec.readBool('groups.value_follows')) groups.push(dec.readString('groupnode.gr_name', MNTNAMLEN));
+      while (dec.readBool('groups.value_follows'))
+        groups.push(dec.readString('groupnode.gr_name', MNTNAMLEN));
       out.push({ dir, groups });
     }
     return out;

@@ -1,6 +1,12 @@
 // @rdmalab/sunrpc loads tsyringe at import time, which needs the metadata polyfill first.
 import 'reflect-metadata';
-import { XDRBUF_READ, XDRBUF_WRITE, type XdrDecoder, type XdrEncoder, type XdrPageRange } from '@rdmalab/sunrpc';
+import {
+  XDRBUF_READ,
+  XDRBUF_WRITE,
+  type XdrDecoder,
+  type XdrEncoder,
+  type XdrPageRange,
+} from '@rdmalab/sunrpc';
 import {
   CREATE_MODES,
   CreateMode,
@@ -255,7 +261,10 @@ export const ACCESS3: Nfs3ProcCodec<AccessArgs, AccessRes> = {
     writeFh(enc, a.object, 'ACCESS3args.object');
     enc.writeUint(a.access, 'ACCESS3args.access');
   },
-  decodeArgs: (dec) => ({ object: readFh(dec, 'ACCESS3args.object'), access: dec.readUint('ACCESS3args.access') }),
+  decodeArgs: (dec) => ({
+    object: readFh(dec, 'ACCESS3args.object'),
+    access: dec.readUint('ACCESS3args.access'),
+  }),
   encodeRes: (enc, res) =>
     writeResult(
       enc,
@@ -407,7 +416,8 @@ export const CREATE3: Nfs3ProcCodec<CreateArgs, CreateRes> = {
     }
     return { where, how };
   },
-  encodeRes: (enc, res) => writeResult(enc, res, (e, ok) => writeNewObject(e, ok, 'CREATE3resok'), dirWccArm.write),
+  encodeRes: (enc, res) =>
+    writeResult(enc, res, (e, ok) => writeNewObject(e, ok, 'CREATE3resok'), dirWccArm.write),
   decodeRes: (dec) => readResult(dec, (d) => readNewObject(d, 'CREATE3resok'), dirWccArm.read),
 };
 
@@ -422,7 +432,8 @@ export const MKDIR3: Nfs3ProcCodec<MkdirArgs, MkdirRes> = {
     where: readDirOpArgs(dec, 'MKDIR3args.where'),
     attributes: readSattr(dec, 'MKDIR3args.attributes'),
   }),
-  encodeRes: (enc, res) => writeResult(enc, res, (e, ok) => writeNewObject(e, ok, 'MKDIR3resok'), dirWccArm.write),
+  encodeRes: (enc, res) =>
+    writeResult(enc, res, (e, ok) => writeNewObject(e, ok, 'MKDIR3resok'), dirWccArm.write),
   decodeRes: (dec) => readResult(dec, (d) => readNewObject(d, 'MKDIR3resok'), dirWccArm.read),
 };
 
@@ -432,7 +443,8 @@ function removeLike(proc: Nfs3Proc, name: string): Nfs3ProcCodec<RemoveArgs, Rem
     name,
     encodeArgs: (enc, a) => writeDirOpArgs(enc, a.object, `${name}3args.object`),
     decodeArgs: (dec) => ({ object: readDirOpArgs(dec, `${name}3args.object`) }),
-    encodeRes: (enc, res) => writeResult(enc, res, dirWccArm.write as (e: XdrEncoder, ok: DirWccOk) => void, dirWccArm.write),
+    encodeRes: (enc, res) =>
+      writeResult(enc, res, dirWccArm.write as (e: XdrEncoder, ok: DirWccOk) => void, dirWccArm.write),
     decodeRes: (dec) => readResult(dec, dirWccArm.read, dirWccArm.read),
   };
 }
@@ -446,7 +458,10 @@ export const RENAME3: Nfs3ProcCodec<RenameArgs, RenameRes> = {
     writeDirOpArgs(enc, a.from, 'RENAME3args.from');
     writeDirOpArgs(enc, a.to, 'RENAME3args.to');
   },
-  decodeArgs: (dec) => ({ from: readDirOpArgs(dec, 'RENAME3args.from'), to: readDirOpArgs(dec, 'RENAME3args.to') }),
+  decodeArgs: (dec) => ({
+    from: readDirOpArgs(dec, 'RENAME3args.from'),
+    to: readDirOpArgs(dec, 'RENAME3args.to'),
+  }),
   encodeRes: (enc, res) => writeResult(enc, res, renameArm.write, renameArm.write),
   decodeRes: (dec) => readResult(dec, renameArm.read, renameArm.read),
 };
@@ -459,7 +474,13 @@ export function entry3Size(nameBytes: number): number {
 export const READDIR3_OK_OVERHEAD = 4 + 84 + NFS3_COOKIEVERFSIZE + 4 + 4;
 /** XDR bytes of one entryplus3: entry3 plus post_op_attr and post_op_fh3. */
 export function entryplus3Size(nameBytes: number, withAttrs: boolean, fhBytes: number | undefined): number {
-  return entry3Size(nameBytes) + 4 + (withAttrs ? 84 : 0) + 4 + (fhBytes === undefined ? 0 : 4 + ((fhBytes + 3) & ~3));
+  return (
+    entry3Size(nameBytes) +
+    4 +
+    (withAttrs ? 84 : 0) +
+    4 +
+    (fhBytes === undefined ? 0 : 4 + ((fhBytes + 3) & ~3))
+  );
 }
 
 function writeEntry(enc: XdrEncoder, e: DirEntry, field: string): void {
@@ -719,7 +740,10 @@ export const COMMIT3: Nfs3ProcCodec<CommitArgs, CommitRes> = {
   decodeRes: (dec) =>
     readResult(
       dec,
-      (d) => ({ wcc: readWcc(d, 'COMMIT3resok.file_wcc'), verf: readVerf(d, NFS3_WRITEVERFSIZE, 'COMMIT3resok.verf') }),
+      (d) => ({
+        wcc: readWcc(d, 'COMMIT3resok.file_wcc'),
+        verf: readVerf(d, NFS3_WRITEVERFSIZE, 'COMMIT3resok.verf'),
+      }),
       wccArm.read,
     ),
 };

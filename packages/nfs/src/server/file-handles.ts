@@ -44,7 +44,10 @@ export class FileHandleCodec {
   /** The target of a handle made by this codec; NFS3ERR_BADHANDLE for anything else. */
   decode(fh: Uint8Array): HandleTarget {
     if (fh.length !== FILE_HANDLE_SIZE || fh[0] !== FH_VERSION) {
-      throw new NfsStatusError(Nfs3Stat.NFS3ERR_BADHANDLE, `file handle of ${fh.length} bytes is not one of ours`);
+      throw new NfsStatusError(
+        Nfs3Stat.NFS3ERR_BADHANDLE,
+        `file handle of ${fh.length} bytes is not one of ours`,
+      );
     }
     const expected = this.mac(fh.subarray(0, MAC_OFFSET));
     if (!timingSafeEqual(expected, fh.subarray(MAC_OFFSET))) {

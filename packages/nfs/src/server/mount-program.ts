@@ -1,8 +1,8 @@
 // @rdmalab/sunrpc loads tsyringe at import time, which needs the metadata polyfill first.
 import 'reflect-metadata';
 import { AuthFlavor, type RpcProgramVersion } from '@rdmalab/sunrpc';
-import { MOUNT_PROGRAM, MOUNT_V3, MountStat } from '../constants.js';
 import * as codec from '../codec/mount3.js';
+import { MOUNT_PROGRAM, MOUNT_V3, MountStat } from '../constants.js';
 import type { Nfs3Service } from './nfs3-service.js';
 
 /** Who has mounted what (the mountd's rmtab, in memory). */

@@ -11,7 +11,8 @@ const UTF8 = new TextEncoder();
  */
 export function checkName(name: string, dots = false): void {
   if (name.length === 0) throw new NfsStatusError(Nfs3Stat.NFS3ERR_INVAL, 'empty file name');
-  if (name.includes('/')) throw new NfsStatusError(Nfs3Stat.NFS3ERR_ACCES, `file name "${name}" contains "/"`);
+  if (name.includes('/'))
+    throw new NfsStatusError(Nfs3Stat.NFS3ERR_ACCES, `file name "${name}" contains "/"`);
   if (name.includes('\0')) throw new NfsStatusError(Nfs3Stat.NFS3ERR_ACCES, 'file name contains NUL');
   if (UTF8.encode(name).length > NFS_MAXNAMLEN) {
     throw new NfsStatusError(Nfs3Stat.NFS3ERR_NAMETOOLONG, `file name longer than ${NFS_MAXNAMLEN} bytes`);

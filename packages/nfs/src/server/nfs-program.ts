@@ -2,8 +2,8 @@
 import 'reflect-metadata';
 import { MemoryError, PAGE_SIZE, type Page, type PhysicalMemory } from '@rdmalab/kernel';
 import { AuthFlavor, type RpcCall, type RpcProgramVersion, type XdrEncoder } from '@rdmalab/sunrpc';
-import { NFS_PROGRAM, NFS_V3, Nfs3Proc, Nfs3Stat } from '../constants.js';
 import * as codec from '../codec/nfs3.js';
+import { NFS_PROGRAM, NFS_V3, Nfs3Proc, Nfs3Stat } from '../constants.js';
 import type { Caller, Nfs3Service, ReadResult } from './nfs3-service.js';
 
 /** uid/gid of AUTH_NONE callers (Linux "nobody"). */
@@ -24,7 +24,10 @@ export function callerOf(call: RpcCall): Caller {
  */
 export function nfs3Program(service: Nfs3Service, replyMemory: PhysicalMemory): RpcProgramVersion {
   type Handler = (call: RpcCall, results: XdrEncoder) => Promise<void>;
-  function proc<A, R>(c: codec.Nfs3ProcCodec<A, R>, run: (args: A, call: RpcCall) => Promise<R>): [number, { name: string; handler: Handler }] {
+  function proc<A, R>(
+    c: codec.Nfs3ProcCodec<A, R>,
+    run: (args: A, call: RpcCall) => Promise<R>,
+  ): [number, { name: string; handler: Handler }] {
     return [
       c.proc,
       {
@@ -80,6 +83,7 @@ function toPages(res: ReadResult, memory: PhysicalMemory, call: RpcCall): codec.
   call.afterReply(() => {
     for (const p of pages) memory.free(p);
   });
-  for (let i = 0; i < pages.length; i++) pages[i]!.bytes.set(data.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE));
+  for (let i = 0; i < pages.length; i++)
+    pages[i]!.bytes.set(data.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE));
   return { status: 0, ok: { ...res.ok, data: { pages, base: 0, length: data.length } } };
 }

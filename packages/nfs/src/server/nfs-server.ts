@@ -1,7 +1,12 @@
 // @rdmalab/sunrpc loads tsyringe at import time, which needs the metadata polyfill first.
 import 'reflect-metadata';
 import { PhysicalMemory, RealScheduler, type Scheduler } from '@rdmalab/kernel';
-import { RpcServer, TcpTransportClass, TransportClassRegistry, type TransportRegistry } from '@rdmalab/sunrpc';
+import {
+  RpcServer,
+  TcpTransportClass,
+  TransportClassRegistry,
+  type TransportRegistry,
+} from '@rdmalab/sunrpc';
 import { MemoryStore } from '../store/memory-store.js';
 import { FileHandleCodec } from './file-handles.js';
 import { type MountEntry, mount3Program } from './mount-program.js';
@@ -58,7 +63,12 @@ export class NfsServer {
     this.scheduler = options.scheduler ?? new RealScheduler();
     this.registry = options.registry ?? defaultRegistry();
     const limits = { ...DEFAULT_NFS3_LIMITS, ...options.limits };
-    this.service = new Nfs3Service(this.exports, new FileHandleCodec(options.handleSecret), limits, options.onFault);
+    this.service = new Nfs3Service(
+      this.exports,
+      new FileHandleCodec(options.handleSecret),
+      limits,
+      options.onFault,
+    );
     const replyMemory = options.replyMemory ?? new PhysicalMemory({ totalPages: 4096, name: 'nfsd' });
     this.rpc = new RpcServer({ onHandlerError: (e) => options.onFault?.(e) });
     this.rpc.addProgram(nfs3Program(this.service, replyMemory));
@@ -69,10 +79,14 @@ export class NfsServer {
   async listen(): Promise<NfsServerAddress> {
     const cls = this.registry.get(this.options.transport ?? 'tcp');
     const host = this.options.host ?? '127.0.0.1';
-    const main = await this.rpc.listen(cls.createServer({ host, port: this.options.port ?? 0, scheduler: this.scheduler }));
+    const main = await this.rpc.listen(
+      cls.createServer({ host, port: this.options.port ?? 0, scheduler: this.scheduler }),
+    );
     let mountPort = main.port;
     if (this.options.mountPort !== undefined && this.options.mountPort !== main.port) {
-      const m = await this.rpc.listen(cls.createServer({ host, port: this.options.mountPort, scheduler: this.scheduler }));
+      const m = await this.rpc.listen(
+        cls.createServer({ host, port: this.options.mountPort, scheduler: this.scheduler }),
+      );
       mountPort = m.port;
     }
     return { host: main.host, port: main.port, mountPort };

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Access3, ACCESS3_ALL, Fsf3, Ftype3, NFS_MAXNAMLEN, type Nfs3ErrStat, Nfs3Stat } from '../constants.js';
 import type {
   AccessRes,
   CommitRes,
@@ -42,6 +41,15 @@ import type {
   WccData,
   WriteArgs,
 } from '../codec/types.js';
+import {
+  ACCESS3_ALL,
+  Access3,
+  Fsf3,
+  Ftype3,
+  NFS_MAXNAMLEN,
+  type Nfs3ErrStat,
+  Nfs3Stat,
+} from '../constants.js';
 import { NfsStatusError } from '../errors.js';
 import type { NfsStore, StoreAttrs } from '../store/contract.js';
 import type { FileHandleCodec } from './file-handles.js';
@@ -144,11 +152,17 @@ export class Nfs3Service {
       r = await this.resolve(a.object);
       const attrs = r.attrs;
       before = wccAttr(attrs);
-      if (a.guard !== undefined && (a.guard.seconds !== attrs.ctime.seconds || a.guard.nseconds !== attrs.ctime.nseconds)) {
+      if (
+        a.guard !== undefined &&
+        (a.guard.seconds !== attrs.ctime.seconds || a.guard.nseconds !== attrs.ctime.nseconds)
+      ) {
         throw new NfsStatusError(Nfs3Stat.NFS3ERR_NOT_SYNC, 'ctime guard does not match');
       }
       if (a.attributes.size !== undefined && a.attributes.size > this.limits.maxFileSize) {
-        throw new NfsStatusError(Nfs3Stat.NFS3ERR_FBIG, `size ${a.attributes.size} exceeds the maximum file size`);
+        throw new NfsStatusError(
+          Nfs3Stat.NFS3ERR_FBIG,
+          `size ${a.attributes.size} exceeds the maximum file size`,
+        );
       }
       await r.store.setattr(r.id, a.attributes);
       return { status: 0, ok: { wcc: await this.wcc(r, before) } };
@@ -210,10 +224,16 @@ export class Nfs3Service {
       r = await this.resolve(a.file);
       before = wccAttr(r.attrs);
       if (a.data.length < a.count) {
-        throw new NfsStatusError(Nfs3Stat.NFS3ERR_INVAL, `count ${a.count} but only ${a.data.length} data bytes`);
+        throw new NfsStatusError(
+          Nfs3Stat.NFS3ERR_INVAL,
+          `count ${a.count} but only ${a.data.length} data bytes`,
+        );
       }
       if (a.count > this.limits.maxWrite) {
-        throw new NfsStatusError(Nfs3Stat.NFS3ERR_INVAL, `count ${a.count} exceeds wtmax ${this.limits.maxWrite}`);
+        throw new NfsStatusError(
+          Nfs3Stat.NFS3ERR_INVAL,
+          `count ${a.count} exceeds wtmax ${this.limits.maxWrite}`,
+        );
       }
       if (a.offset + a.count > this.limits.maxFileSize) {
         throw new NfsStatusError(Nfs3Stat.NFS3ERR_FBIG, `write past the maximum file size`);
@@ -230,8 +250,13 @@ export class Nfs3Service {
 
   async create(a: CreateArgs, caller: Caller): Promise<CreateRes> {
     return this.makeObject(a.where.dir, a.where.name, async (r) => {
-      const how = a.how.mode === 2 ? a.how : { mode: a.how.mode, attributes: ownedBy(a.how.attributes, caller) };
-      if (how.mode !== 2 && how.attributes.size !== undefined && how.attributes.size > this.limits.maxFileSize) {
+      const how =
+        a.how.mode === 2 ? a.how : { mode: a.how.mode, attributes: ownedBy(a.how.attributes, caller) };
+      if (
+        how.mode !== 2 &&
+        how.attributes.size !== undefined &&
+        how.attributes.size > this.limits.maxFileSize
+      ) {
         throw new NfsStatusError(Nfs3Stat.NFS3ERR_FBIG, 'size exceeds the maximum file size');
       }
       return r.store.create(r.id, a.where.name, how);
@@ -264,9 +289,13 @@ export class Nfs3Service {
       toBefore = wccAttr(to.attrs);
       checkName(a.from.name);
       checkName(a.to.name);
-      if (from.exportId !== to.exportId) throw new NfsStatusError(Nfs3Stat.NFS3ERR_XDEV, 'rename across exports');
+      if (from.exportId !== to.exportId)
+        throw new NfsStatusError(Nfs3Stat.NFS3ERR_XDEV, 'rename across exports');
       await from.store.rename(from.id, a.from.name, to.id, a.to.name);
-      return { status: 0, ok: { fromDirWcc: await this.wcc(from, fromBefore), toDirWcc: await this.wcc(to, toBefore) } };
+      return {
+        status: 0,
+        ok: { fromDirWcc: await this.wcc(from, fromBefore), toDirWcc: await this.wcc(to, toBefore) },
+      };
     } catch (e) {
       return {
         status: this.statusOf(e),
@@ -409,7 +438,11 @@ export class Nfs3Service {
     }
   }
 
-  private async makeObject(dirFh: Uint8Array, name: string, make: (r: Resolved) => Promise<bigint>): Promise<CreateRes> {
+  private async makeObject(
+    dirFh: Uint8Array,
+    name: string,
+    make: (r: Resolved) => Promise<bigint>,
+  ): Promise<CreateRes> {
     let r: Resolved | undefined;
     let before: WccAttr | undefined;
     try {
@@ -431,7 +464,11 @@ export class Nfs3Service {
     }
   }
 
-  private async dirChange(dirFh: Uint8Array, name: string, change: (r: Resolved) => Promise<void>): Promise<RemoveRes> {
+  private async dirChange(
+    dirFh: Uint8Array,
+    name: string,
+    change: (r: Resolved) => Promise<void>,
+  ): Promise<RemoveRes> {
     let r: Resolved | undefined;
     let before: WccAttr | undefined;
     try {
@@ -452,7 +489,8 @@ export class Nfs3Service {
   private async resolve(fh: Uint8Array): Promise<Resolved> {
     const target = this.handles.decode(fh);
     const ex = this.exports[target.exportId];
-    if (ex === undefined) throw new NfsStatusError(Nfs3Stat.NFS3ERR_BADHANDLE, `no export ${target.exportId}`);
+    if (ex === undefined)
+      throw new NfsStatusError(Nfs3Stat.NFS3ERR_BADHANDLE, `no export ${target.exportId}`);
     const attrs = await ex.store.getattr(target.fileid);
     if (attrs.generation !== target.generation) {
       throw new NfsStatusError(Nfs3Stat.NFS3ERR_STALE, `object ${target.fileid} was replaced`);

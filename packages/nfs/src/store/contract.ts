@@ -1,6 +1,6 @@
 import type { InjectionToken } from 'tsyringe';
-import type { CreateMode, Ftype3, StableHow } from '../constants.js';
 import type { NfsTime, Sattr3 } from '../codec/types.js';
+import type { CreateMode, Ftype3, StableHow } from '../constants.js';
 
 /** What a store knows about one object; the server turns it into fattr3 and file handles. */
 export interface StoreAttrs {

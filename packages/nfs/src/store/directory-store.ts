@@ -1,11 +1,29 @@
-import { constants as fsConstants } from 'node:fs';
-import { type FileHandle, lstat, mkdir, open, readdir, realpath, rename, rmdir, statfs, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { BigIntStats } from 'node:fs';
-import { CreateMode, Ftype3, type Nfs3ErrStat, Nfs3Stat, StableHow } from '../constants.js';
+import { constants as fsConstants } from 'node:fs';
+import {
+  type FileHandle,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  realpath,
+  rename,
+  rmdir,
+  statfs,
+  unlink,
+} from 'node:fs/promises';
+import { join } from 'node:path';
 import type { NfsTime, Sattr3, SetTime } from '../codec/types.js';
+import { CreateMode, Ftype3, type Nfs3ErrStat, Nfs3Stat, StableHow } from '../constants.js';
 import { NfsStatusError } from '../errors.js';
-import type { NfsStore, StoreAttrs, StoreCreateHow, StoreDirEntry, StoreDirListing, StoreFsStat } from './contract.js';
+import type {
+  NfsStore,
+  StoreAttrs,
+  StoreCreateHow,
+  StoreDirEntry,
+  StoreDirListing,
+  StoreFsStat,
+} from './contract.js';
 
 export interface DirectoryStoreOptions {
   /** Most open files kept between calls. Default 128. */
@@ -106,9 +124,11 @@ export class DirectoryStore implements NfsStore {
   async setattr(id: bigint, a: Sattr3): Promise<void> {
     const k = this.entry(id);
     const st = await this.statKnown(id, k);
-    if (st.isSymbolicLink()) throw new NfsStatusError(Nfs3Stat.NFS3ERR_INVAL, 'cannot set attributes of a symbolic link');
+    if (st.isSymbolicLink())
+      throw new NfsStatusError(Nfs3Stat.NFS3ERR_INVAL, 'cannot set attributes of a symbolic link');
     await this.guard(async () => {
-      if (a.size !== undefined && st.isDirectory()) throw new NfsStatusError(Nfs3Stat.NFS3ERR_ISDIR, 'size of a directory');
+      if (a.size !== undefined && st.isDirectory())
+        throw new NfsStatusError(Nfs3Stat.NFS3ERR_ISDIR, 'size of a directory');
       const flags = st.isDirectory() ? fsConstants.O_RDONLY | fsConstants.O_DIRECTORY : fsConstants.O_RDWR;
       const fh = await this.openPath(k.path, flags);
       try {
@@ -173,20 +193,26 @@ export class DirectoryStore implements NfsStore {
     const existing = await lstat(this.abs(path), { bigint: true }).catch(() => undefined);
     if (existing !== undefined) {
       const id = this.register(existing.ino, path);
-      if (how.mode === CreateMode.GUARDED) throw new NfsStatusError(Nfs3Stat.NFS3ERR_EXIST, `"${name}" exists`);
+      if (how.mode === CreateMode.GUARDED)
+        throw new NfsStatusError(Nfs3Stat.NFS3ERR_EXIST, `"${name}" exists`);
       if (how.mode === CreateMode.EXCLUSIVE) {
         const verf = this.exclusiveVerf.get(id);
         if (verf !== undefined && sameBytes(verf, how.verf)) return id;
         throw new NfsStatusError(Nfs3Stat.NFS3ERR_EXIST, `"${name}" exists`);
       }
       // UNCHECKED on anything but a regular file would follow or clobber it: refuse.
-      if (!existing.isFile()) throw new NfsStatusError(Nfs3Stat.NFS3ERR_EXIST, `"${name}" is not a regular file`);
+      if (!existing.isFile())
+        throw new NfsStatusError(Nfs3Stat.NFS3ERR_EXIST, `"${name}" is not a regular file`);
       if (how.attributes.size !== undefined) await this.setattr(id, { size: how.attributes.size });
       return id;
     }
     const attrs = how.mode === CreateMode.EXCLUSIVE ? {} : how.attributes;
     const fh = await this.guard(() =>
-      open(this.abs(path), fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY | O_NOFOLLOW, attrs.mode ?? 0o644),
+      open(
+        this.abs(path),
+        fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY | O_NOFOLLOW,
+        attrs.mode ?? 0o644,
+      ),
     );
     let ino: bigint;
     try {
@@ -257,7 +283,10 @@ export class DirectoryStore implements NfsStore {
     const verf = new Uint8Array(8);
     new DataView(verf.buffer).setBigUint64(0, BigInt.asUintN(64, st.mtimeNs));
     if (cookie !== 0n && !isZero(cookieverf) && !sameBytes(cookieverf, verf)) {
-      throw new NfsStatusError(Nfs3Stat.NFS3ERR_BAD_COOKIE, 'directory changed since the cookie was handed out');
+      throw new NfsStatusError(
+        Nfs3Stat.NFS3ERR_BAD_COOKIE,
+        'directory changed since the cookie was handed out',
+      );
     }
     const names = (await this.guard(() => readdir(this.abs(d.path)))).sort();
     const parentId = await this.lookup(dir, '..');
@@ -301,7 +330,8 @@ export class DirectoryStore implements NfsStore {
 
   private entry(id: bigint): Known {
     const k = this.known.get(id);
-    if (k === undefined) throw new NfsStatusError(Nfs3Stat.NFS3ERR_STALE, `object ${id} is not known to this export`);
+    if (k === undefined)
+      throw new NfsStatusError(Nfs3Stat.NFS3ERR_STALE, `object ${id} is not known to this export`);
     return k;
   }
 
@@ -309,7 +339,8 @@ export class DirectoryStore implements NfsStore {
   private async dirPath(id: bigint): Promise<string> {
     const k = this.entry(id);
     const st = await this.statKnown(id, k);
-    if (!st.isDirectory()) throw new NfsStatusError(Nfs3Stat.NFS3ERR_NOTDIR, `object ${id} is not a directory`);
+    if (!st.isDirectory())
+      throw new NfsStatusError(Nfs3Stat.NFS3ERR_NOTDIR, `object ${id} is not a directory`);
     await this.checkDir(k.path);
     return k.path;
   }
@@ -328,7 +359,8 @@ export class DirectoryStore implements NfsStore {
   private async checkDir(path: string): Promise<void> {
     const abs = this.abs(path);
     const real = await this.guard(() => realpath(abs));
-    if (real !== abs) throw new NfsStatusError(Nfs3Stat.NFS3ERR_ACCES, `directory "${path}" resolves outside its path`);
+    if (real !== abs)
+      throw new NfsStatusError(Nfs3Stat.NFS3ERR_ACCES, `directory "${path}" resolves outside its path`);
   }
 
   private register(ino: bigint, path: string, fresh = false): bigint {
@@ -403,7 +435,9 @@ export class DirectoryStore implements NfsStore {
       if (e instanceof NfsStatusError) throw e;
       const code = (e as { code?: unknown } | null)?.code;
       const status = typeof code === 'string' ? STATUS_OF_ERRNO[code] : undefined;
-      throw new NfsStatusError(status ?? Nfs3Stat.NFS3ERR_IO, e instanceof Error ? e.message : String(e), { cause: e });
+      throw new NfsStatusError(status ?? Nfs3Stat.NFS3ERR_IO, e instanceof Error ? e.message : String(e), {
+        cause: e,
+      });
     }
   }
 }

@@ -1,7 +1,14 @@
-import { CreateMode, Ftype3, Nfs3Stat, StableHow } from '../constants.js';
 import type { NfsTime, Sattr3 } from '../codec/types.js';
+import { CreateMode, Ftype3, Nfs3Stat, StableHow } from '../constants.js';
 import { NfsStatusError } from '../errors.js';
-import type { NfsStore, StoreAttrs, StoreCreateHow, StoreDirEntry, StoreDirListing, StoreFsStat } from './contract.js';
+import type {
+  NfsStore,
+  StoreAttrs,
+  StoreCreateHow,
+  StoreDirEntry,
+  StoreDirListing,
+  StoreFsStat,
+} from './contract.js';
 import { NfsClock } from './nfs-clock.js';
 
 export interface MemoryStoreOptions {
@@ -80,7 +87,8 @@ export class MemoryStore implements NfsStore {
     const node = this.get(id);
     const now = this.clock.now();
     if (a.size !== undefined) {
-      if (node.type === Ftype3.NF3DIR) throw new NfsStatusError(Nfs3Stat.NFS3ERR_ISDIR, 'cannot set the size of a directory');
+      if (node.type === Ftype3.NF3DIR)
+        throw new NfsStatusError(Nfs3Stat.NFS3ERR_ISDIR, 'cannot set the size of a directory');
       this.resize(node, a.size);
       node.mtime = now;
     }
@@ -98,7 +106,8 @@ export class MemoryStore implements NfsStore {
     if (name === '.') return d.id;
     if (name === '..') return d.parent;
     const entry = d.entries.get(name);
-    if (entry === undefined) throw new NfsStatusError(Nfs3Stat.NFS3ERR_NOENT, `no "${name}" in directory ${dir}`);
+    if (entry === undefined)
+      throw new NfsStatusError(Nfs3Stat.NFS3ERR_NOENT, `no "${name}" in directory ${dir}`);
     return entry.id;
   }
 
@@ -128,13 +137,15 @@ export class MemoryStore implements NfsStore {
     const existing = d.entries.get(name);
     if (existing !== undefined) {
       const node = this.get(existing.id);
-      if (how.mode === CreateMode.GUARDED) throw new NfsStatusError(Nfs3Stat.NFS3ERR_EXIST, `"${name}" exists`);
+      if (how.mode === CreateMode.GUARDED)
+        throw new NfsStatusError(Nfs3Stat.NFS3ERR_EXIST, `"${name}" exists`);
       if (how.mode === CreateMode.EXCLUSIVE) {
         // A retransmitted EXCLUSIVE CREATE finds its own file by the verifier.
         if (node.createVerf !== undefined && equalBytes(node.createVerf, how.verf)) return node.id;
         throw new NfsStatusError(Nfs3Stat.NFS3ERR_EXIST, `"${name}" exists`);
       }
-      if (node.type !== Ftype3.NF3REG) throw new NfsStatusError(Nfs3Stat.NFS3ERR_EXIST, `"${name}" is not a regular file`);
+      if (node.type !== Ftype3.NF3REG)
+        throw new NfsStatusError(Nfs3Stat.NFS3ERR_EXIST, `"${name}" is not a regular file`);
       if (how.attributes.size !== undefined) await this.setattr(node.id, { size: how.attributes.size });
       return node.id;
     }
@@ -157,14 +168,16 @@ export class MemoryStore implements NfsStore {
   async remove(dir: bigint, name: string): Promise<void> {
     const d = this.dir(dir);
     const node = this.child(d, name);
-    if (node.type === Ftype3.NF3DIR) throw new NfsStatusError(Nfs3Stat.NFS3ERR_ISDIR, `"${name}" is a directory`);
+    if (node.type === Ftype3.NF3DIR)
+      throw new NfsStatusError(Nfs3Stat.NFS3ERR_ISDIR, `"${name}" is a directory`);
     this.unlink(d, name, node);
   }
 
   async rmdir(dir: bigint, name: string): Promise<void> {
     const d = this.dir(dir);
     const node = this.child(d, name);
-    if (node.type !== Ftype3.NF3DIR) throw new NfsStatusError(Nfs3Stat.NFS3ERR_NOTDIR, `"${name}" is not a directory`);
+    if (node.type !== Ftype3.NF3DIR)
+      throw new NfsStatusError(Nfs3Stat.NFS3ERR_NOTDIR, `"${name}" is not a directory`);
     if (node.entries.size > 0) throw new NfsStatusError(Nfs3Stat.NFS3ERR_NOTEMPTY, `"${name}" is not empty`);
     this.unlink(d, name, node);
     d.nlink--;
@@ -177,7 +190,8 @@ export class MemoryStore implements NfsStore {
     if (node.type === Ftype3.NF3DIR) {
       // Moving a directory under itself would detach a cycle from the tree (EINVAL in rename(2)).
       for (let p = to; ; p = this.get(p.parent)) {
-        if (p.id === node.id) throw new NfsStatusError(Nfs3Stat.NFS3ERR_INVAL, 'cannot move a directory into itself');
+        if (p.id === node.id)
+          throw new NfsStatusError(Nfs3Stat.NFS3ERR_INVAL, 'cannot move a directory into itself');
         if (p.id === this.rootId) break;
       }
     }
@@ -213,12 +227,16 @@ export class MemoryStore implements NfsStore {
   async readdir(dir: bigint, cookie: bigint, cookieverf: Uint8Array): Promise<StoreDirListing> {
     const d = this.dir(dir);
     if (cookie !== 0n && !isZero(cookieverf) && !equalBytes(cookieverf, d.cookieverf)) {
-      throw new NfsStatusError(Nfs3Stat.NFS3ERR_BAD_COOKIE, `cookie verifier does not match directory ${dir}`);
+      throw new NfsStatusError(
+        Nfs3Stat.NFS3ERR_BAD_COOKIE,
+        `cookie verifier does not match directory ${dir}`,
+      );
     }
     const out: StoreDirEntry[] = [];
     if (cookie < 1n) out.push({ name: '.', fileid: d.id, cookie: 1n });
     if (cookie < 2n) out.push({ name: '..', fileid: d.parent, cookie: 2n });
-    for (const [name, e] of d.entries) if (e.cookie > cookie) out.push({ name, fileid: e.id, cookie: e.cookie });
+    for (const [name, e] of d.entries)
+      if (e.cookie > cookie) out.push({ name, fileid: e.id, cookie: e.cookie });
     return { cookieverf: d.cookieverf, entries: out };
   }
 
@@ -313,19 +331,22 @@ export class MemoryStore implements NfsStore {
 
   private dir(id: bigint): MemInode {
     const node = this.get(id);
-    if (node.type !== Ftype3.NF3DIR) throw new NfsStatusError(Nfs3Stat.NFS3ERR_NOTDIR, `object ${id} is not a directory`);
+    if (node.type !== Ftype3.NF3DIR)
+      throw new NfsStatusError(Nfs3Stat.NFS3ERR_NOTDIR, `object ${id} is not a directory`);
     return node;
   }
 
   private file(id: bigint): MemInode {
     const node = this.get(id);
-    if (node.type === Ftype3.NF3DIR) throw new NfsStatusError(Nfs3Stat.NFS3ERR_ISDIR, `object ${id} is a directory`);
+    if (node.type === Ftype3.NF3DIR)
+      throw new NfsStatusError(Nfs3Stat.NFS3ERR_ISDIR, `object ${id} is a directory`);
     return node;
   }
 
   private child(d: MemInode, name: string): MemInode {
     const entry = d.entries.get(name);
-    if (entry === undefined) throw new NfsStatusError(Nfs3Stat.NFS3ERR_NOENT, `no "${name}" in directory ${d.id}`);
+    if (entry === undefined)
+      throw new NfsStatusError(Nfs3Stat.NFS3ERR_NOENT, `no "${name}" in directory ${d.id}`);
     return this.get(entry.id);
   }
 

@@ -33,7 +33,11 @@ async function expectCode(p: Promise<unknown>, code: string): Promise<NfsError> 
  * The client test-suite every server runs: the rdmalab server (memory and directory stores) and
  * nfs-ganesha. `root` is a directory name unique to this run under the export.
  */
-export function clientSuite(name: string, makeMount: MountFactory, options: { cacheBytes?: number } = {}): void {
+export function clientSuite(
+  name: string,
+  makeMount: MountFactory,
+  options: { cacheBytes?: number } = {},
+): void {
   const cacheBytes = options.cacheBytes ?? 256 * 1024;
   describe(`NFS client against ${name}`, () => {
     let fs: NfsMount;
@@ -57,7 +61,9 @@ export function clientSuite(name: string, makeMount: MountFactory, options: { ca
       expect(st.size).toBe(10);
       expect((await fs.stat(`${root}/a/b`)).isDirectory()).toBe(true);
       const entries = await fs.readdir(`${root}/a`, { withFileTypes: true });
-      const byName = Object.fromEntries(entries.map((e) => [e.name, e.isDirectory() ? 'dir' : e.isFile() ? 'file' : '?']));
+      const byName = Object.fromEntries(
+        entries.map((e) => [e.name, e.isDirectory() ? 'dir' : e.isFile() ? 'file' : '?']),
+      );
       expect(byName).toEqual({ b: 'dir', 'hello.txt': 'file' });
       expect((await fs.readdir(`${root}/a/b`)).sort()).toEqual(['c', 'empty']);
       expect(await fs.mkdir(`${root}/a/b`, { recursive: true })).toBeUndefined();
@@ -126,7 +132,8 @@ export function clientSuite(name: string, makeMount: MountFactory, options: { ca
       await fs.mkdir(dir);
       const names: string[] = [];
       // ~100 bytes of XDR per entry: 200 entries need several 8 KiB READDIR replies.
-      for (let i = 0; i < 200; i++) names.push(`entry-with-a-name-long-enough-to-fill-replies-quickly-${String(i).padStart(4, '0')}`);
+      for (let i = 0; i < 200; i++)
+        names.push(`entry-with-a-name-long-enough-to-fill-replies-quickly-${String(i).padStart(4, '0')}`);
       for (let i = 0; i < names.length; i += 20) {
         await Promise.all(names.slice(i, i + 20).map((n) => fs.writeFile(`${dir}/${n}`, '')));
       }

@@ -36,11 +36,16 @@ export async function waitFor(what: string, probe: () => Promise<boolean>, ms: n
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`${what} did not come up within ${ms} ms${last instanceof Error ? `: ${last.message}` : ''}`);
+  throw new Error(
+    `${what} did not come up within ${ms} ms${last instanceof Error ? `: ${last.message}` : ''}`,
+  );
 }
 
 /** Start a long-running process; its output goes to the returned buffer for failure messages. */
-export function startProcess(cmd: string, args: readonly string[]): { child: ChildProcess; output: () => string } {
+export function startProcess(
+  cmd: string,
+  args: readonly string[],
+): { child: ChildProcess; output: () => string } {
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => {

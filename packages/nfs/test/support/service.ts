@@ -19,7 +19,11 @@ export async function lookupOk(service: Nfs3Service, dir: Uint8Array, name: stri
 
 /** CREATE (UNCHECKED) that must succeed. */
 export async function createOk(service: Nfs3Service, dir: Uint8Array, name: string): Promise<Uint8Array> {
-  const res = await service.create({ where: { dir, name }, how: { mode: 0, attributes: { mode: 0o644 } } }, ROOT);
-  if (res.status !== 0 || res.ok.object === undefined) throw new Error(`CREATE ${name} failed with ${res.status}`);
+  const res = await service.create(
+    { where: { dir, name }, how: { mode: 0, attributes: { mode: 0o644 } } },
+    ROOT,
+  );
+  if (res.status !== 0 || res.ok.object === undefined)
+    throw new Error(`CREATE ${name} failed with ${res.status}`);
   return res.ok.object;
 }
