@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { type DependencyContainer, instancePerContainerCachingFactory } from 'tsyringe';
 import type { TcpTransportOptions } from './tcp/options.js';
 import { TcpTransportClass } from './tcp/transport-class.js';
