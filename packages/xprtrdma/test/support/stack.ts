@@ -23,6 +23,8 @@ export interface StackOptions {
   readonly client?: Partial<RdmaClientOptions>;
   readonly server?: Partial<RdmaServerOptions>;
   readonly flagBitSleepAfterNs?: number;
+  /** Program and version the echo program is registered as (default TEST_PROG/TEST_VERS). */
+  readonly program?: { readonly program: number; readonly version: number };
   /** Extra procedures for the test program. */
   readonly procedures?: Record<number, { name: string; handler: RpcProcedureHandler }>;
 }
@@ -56,9 +58,10 @@ export async function buildStack(options: StackOptions): Promise<Stack> {
     ...options.server,
   });
   const server = new RpcServer({ clock: scheduler });
+  const prog = options.program ?? { program: TEST_PROG, version: TEST_VERS };
   server.addProgram({
-    program: TEST_PROG,
-    version: TEST_VERS,
+    program: prog.program,
+    version: prog.version,
     name: 'test',
     procedures: {
       [PROC_ECHO]: {
@@ -87,8 +90,8 @@ export async function buildStack(options: StackOptions): Promise<Stack> {
   const client = new RpcClient({
     transport,
     scheduler,
-    program: TEST_PROG,
-    version: TEST_VERS,
+    program: prog.program,
+    version: prog.version,
     firstXid: 0x1000,
     timeout: { initialNs: 200_000_000, maxNs: 1_000_000_000, retries: 5 },
   });
