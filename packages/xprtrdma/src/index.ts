@@ -7,6 +7,19 @@ export { type EndpointSizing, MAX_CHUNKS_PER_RPC, sizeEndpoint } from './client/
 // ── Client transport ──
 export { RdmaClientTransport } from './client/transport.js';
 export { RpcRdmaXprt } from './client/xprt.js';
+// ── Invariant checks (DESIGN.md §5), reusable by scenarios ──
+export {
+  checkCompletesOnce,
+  checkIntact,
+  checkNoDmaFaults,
+  checkNoExposures,
+  checkNoSendQueueOverflow,
+  checkRingQuiescent,
+  type DmaFaultLike,
+  type ExposureLike,
+  watchRequestReuse,
+} from './invariants/checks.js';
+export { INVARIANT_TITLES, type InvariantId, type Violation } from './invariants/violation.js';
 export { PolicyError } from './policies/errors.js';
 // ── Policies ──
 export { GatherPages } from './policies/inline-pages/gather.js';
@@ -81,6 +94,8 @@ export {
   type RdmaMsgHeader,
   type RpcRdmaHeader,
 } from './protocol/header.js';
+// ── DI ──
+export { RDMA_TRANSPORT_CLASS, registerXprtrdma, type XprtRdmaOptions } from './register.js';
 export { RdmaServerConnection } from './server/connection.js';
 export type { RdmaServerOptions } from './server/options.js';
 export { SvcRdmaStats } from './server/stats.js';
@@ -94,17 +109,3 @@ export {
 } from './stats/tracepoints.js';
 // ── Observability ──
 export { XprtRdmaStats } from './stats/xprt-stats.js';
-
-// ── Invariant checks (DESIGN.md §5), reusable by scenarios ──
-export {
-  checkCompletesOnce,
-  checkIntact,
-  checkNoDmaFaults,
-  checkNoExposures,
-  checkNoSendQueueOverflow,
-  checkRingQuiescent,
-  type DmaFaultLike,
-  type ExposureLike,
-  watchRequestReuse,
-} from './invariants/checks.js';
-export { INVARIANT_TITLES, type InvariantId, type Violation } from './invariants/violation.js';

@@ -2,12 +2,26 @@ import 'reflect-metadata';
 import { PAGE_SIZE } from '@rdmalab/kernel';
 import { describe, expect, it } from 'vitest';
 import { PRESETS } from '../src/index.js';
-import { chunkProcedures, decodeWriteResult, PROC_BIG, PROC_READ, PROC_WRITE, pagesWith, pattern, readPages, sum, writeArgs } from './support/procedures.js';
+import {
+  chunkProcedures,
+  decodeWriteResult,
+  PROC_BIG,
+  PROC_READ,
+  PROC_WRITE,
+  pagesWith,
+  pattern,
+  readPages,
+  sum,
+  writeArgs,
+} from './support/procedures.js';
 import { buildStack, decodeEcho, echoArgs, PROC_ECHO, runCalls, type Stack } from './support/stack.js';
 
 async function chunkStack(): Promise<Stack> {
   let stack: Stack | undefined;
-  stack = await buildStack({ spec: PRESETS['linux-7.2'], procedures: chunkProcedures(() => stack!.serverHost.memory) });
+  stack = await buildStack({
+    spec: PRESETS['linux-7.2'],
+    procedures: chunkProcedures(() => stack!.serverHost.memory),
+  });
   return stack;
 }
 
@@ -16,7 +30,13 @@ describe('chunks and FRWR over the simulated HCA', () => {
     const stack = await chunkStack();
     const data = pattern(32768, 1);
     const pages = pagesWith(stack.clientHost.memory, data, 'client:page-cache');
-    const [r] = await runCalls(stack, [stack.client.call({ proc: PROC_WRITE, encodeArgs: writeArgs(pages, data.length), decodeResult: decodeWriteResult })]);
+    const [r] = await runCalls(stack, [
+      stack.client.call({
+        proc: PROC_WRITE,
+        encodeArgs: writeArgs(pages, data.length),
+        decodeResult: decodeWriteResult,
+      }),
+    ]);
     expect(r).toEqual({ status: 'fulfilled', value: { length: 32768, sum: sum(data) } });
     expect(stack.transport.xprt.stats.read_chunk_count).toBe(1);
     expect(stack.serverTransport.stats_.readChunks).toBe(1);
@@ -50,11 +70,23 @@ describe('chunks and FRWR over the simulated HCA', () => {
   it('takes a long reply through a reply chunk and a long call through a position-zero read chunk', async () => {
     const stack = await chunkStack();
     const [big] = await runCalls(stack, [
-      stack.client.call({ proc: PROC_BIG, encodeArgs: (enc) => enc.writeUint(10000), replyMaxBytes: 12000, decodeResult: decodeEcho }),
+      stack.client.call({
+        proc: PROC_BIG,
+        encodeArgs: (enc) => enc.writeUint(10000),
+        replyMaxBytes: 12000,
+        decodeResult: decodeEcho,
+      }),
     ]);
     expect(big).toEqual({ status: 'fulfilled', value: pattern(10000, 3) });
     const long = pattern(6000, 9);
-    const [echo] = await runCalls(stack, [stack.client.call({ proc: PROC_ECHO, encodeArgs: echoArgs(long), replyMaxBytes: 8000, decodeResult: decodeEcho })]);
+    const [echo] = await runCalls(stack, [
+      stack.client.call({
+        proc: PROC_ECHO,
+        encodeArgs: echoArgs(long),
+        replyMaxBytes: 8000,
+        decodeResult: decodeEcho,
+      }),
+    ]);
     expect(echo).toEqual({ status: 'fulfilled', value: long });
     const s = stack.transport.xprt.stats;
     expect(s.reply_chunk_count).toBe(2);
@@ -70,7 +102,14 @@ describe('chunks and FRWR over the simulated HCA', () => {
     const pages = pagesWith(stack.clientHost.memory, data, 'client:page-cache');
     const calls = [];
     for (let i = 0; i < 6; i++) {
-      calls.push(stack.client.call({ proc: PROC_WRITE, encodeArgs: writeArgs(pages, data.length), replyMaxBytes: 128, decodeResult: decodeWriteResult }));
+      calls.push(
+        stack.client.call({
+          proc: PROC_WRITE,
+          encodeArgs: writeArgs(pages, data.length),
+          replyMaxBytes: 128,
+          decodeResult: decodeWriteResult,
+        }),
+      );
     }
     const results = await runCalls(stack, calls);
     expect(results.every((r) => r.status === 'fulfilled')).toBe(true);

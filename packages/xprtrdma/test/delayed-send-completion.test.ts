@@ -2,7 +2,15 @@ import 'reflect-metadata';
 import type { IommuModel } from '@rdmalab/hca-sim';
 import { describe, expect, it } from 'vitest';
 import { checkNoDmaFaults, checkNoExposures, type PolicySpec, SCENARIO_PRESETS } from '../src/index.js';
-import { chunkProcedures, decodeWriteResult, PROC_WRITE, pagesWith, pattern, sum, writeArgs } from './support/procedures.js';
+import {
+  chunkProcedures,
+  decodeWriteResult,
+  PROC_WRITE,
+  pagesWith,
+  pattern,
+  sum,
+  writeArgs,
+} from './support/procedures.js';
 import { buildStack, runCalls, type Stack } from './support/stack.js';
 
 const { broken, fixed } = SCENARIO_PRESETS['delayed-send-completion'];
@@ -23,14 +31,27 @@ async function run(spec: PolicySpec, iommu: IommuModel) {
   const memory = stack.clientHost.memory;
   const data = pattern(1000, 4);
   const pages = pagesWith(memory, data, 'file-A');
-  const [r] = await runCalls(stack, [stack.client.call({ proc: PROC_WRITE, encodeArgs: writeArgs(pages, data.length), replyMaxBytes: 128, decodeResult: decodeWriteResult })]);
+  const [r] = await runCalls(stack, [
+    stack.client.call({
+      proc: PROC_WRITE,
+      encodeArgs: writeArgs(pages, data.length),
+      replyMaxBytes: 128,
+      decodeResult: decodeWriteResult,
+    }),
+  ]);
   // The RPC is complete: the page cache frees the page and another file reuses it at once.
   memory.free(pages[0]!);
   const secret = memory.alloc('file-B:secret');
   secret.bytes.fill(0x5a);
   await stack.fabric.settle(() => false, { timeoutNs: 2_000_000_000 });
   const tap = stack.fabric.tap!;
-  return { r, stack, data, faults: checkNoDmaFaults(tap.dmaFaults), exposures: checkNoExposures(tap.exposures) };
+  return {
+    r,
+    stack,
+    data,
+    faults: checkNoDmaFaults(tap.dmaFaults),
+    exposures: checkNoExposures(tap.exposures),
+  };
 }
 
 describe('delayed-send-completion (the seed)', () => {
@@ -47,7 +68,7 @@ describe('delayed-send-completion (the seed)', () => {
     expect(good.stack.transport.xprt.stats.reply_waits_for_send).toBe(1);
   });
 
-  it('passthrough: release-on-reply puts the next owner\'s bytes on the wire; waiting for the Send does not', async () => {
+  it("passthrough: release-on-reply puts the next owner's bytes on the wire; waiting for the Send does not", async () => {
     const bad = await run(broken, 'passthrough');
     expect(bad.exposures.length).toBeGreaterThan(0);
     expect(bad.exposures[0]!.owners).toContain('file-B:secret');

@@ -16,7 +16,12 @@ describe('client and server over the simulated HCA', () => {
     const results = await runCalls(
       stack,
       payloads.map((p) =>
-        stack.client.call({ proc: PROC_ECHO, encodeArgs: echoArgs(p), replyMaxBytes: 256, decodeResult: decodeEcho }),
+        stack.client.call({
+          proc: PROC_ECHO,
+          encodeArgs: echoArgs(p),
+          replyMaxBytes: 256,
+          decodeResult: decodeEcho,
+        }),
       ),
     );
     for (const [i, r] of results.entries()) {

@@ -1,7 +1,14 @@
 import 'reflect-metadata';
 import { describe, expect, it } from 'vitest';
 import { type PolicySpec, PRESETS, SCENARIO_PRESETS } from '../src/index.js';
-import { chunkProcedures, decodeWriteResult, PROC_WRITE, pagesWith, pattern, writeArgs } from './support/procedures.js';
+import {
+  chunkProcedures,
+  decodeWriteResult,
+  PROC_WRITE,
+  pagesWith,
+  pattern,
+  writeArgs,
+} from './support/procedures.js';
 import { buildStack, type Stack } from './support/stack.js';
 
 /** Per-RPC latency (virtual ns) of 60 sequential WRITE-type RPCs whose 1000-byte payload is gathered. */
@@ -14,9 +21,16 @@ async function latencies(spec: PolicySpec): Promise<{ lat: number[]; waits: numb
   for (let i = 0; i < 60; i++) {
     const start = stack.fabric.scheduler.now();
     let done = false;
-    const p = stack.client.call({ proc: PROC_WRITE, encodeArgs: writeArgs(pages, data.length), replyMaxBytes: 128, decodeResult: decodeWriteResult }).then(() => {
-      done = true;
-    });
+    const p = stack.client
+      .call({
+        proc: PROC_WRITE,
+        encodeArgs: writeArgs(pages, data.length),
+        replyMaxBytes: 128,
+        decodeResult: decodeWriteResult,
+      })
+      .then(() => {
+        done = true;
+      });
     await stack.fabric.settle(() => done);
     await p;
     lat.push(stack.fabric.scheduler.now() - start);
@@ -24,8 +38,8 @@ async function latencies(spec: PolicySpec): Promise<{ lat: number[]; waits: numb
   return { lat: lat.sort((a, b) => a - b), waits: stack.transport.xprt.stats.reply_waits_for_send };
 }
 
-describe('the normal case: waiting for the Send costs nothing (the seed\'s claim)', () => {
-  it('with no faults, the RPC latency distribution of the fixed policy equals release-on-reply\'s, in virtual time', async () => {
+describe("the normal case: waiting for the Send costs nothing (the seed's claim)", () => {
+  it("with no faults, the RPC latency distribution of the fixed policy equals release-on-reply's, in virtual time", async () => {
     const fixed = SCENARIO_PRESETS['delayed-send-completion'].fixed;
     const releaseOnReply: PolicySpec = { ...fixed, sendLifetime: 'release-on-reply' };
     const a = await latencies(releaseOnReply);

@@ -9,13 +9,33 @@ import {
   type Violation,
   watchRequestReuse,
 } from '../src/index.js';
-import { chunkProcedures, decodeWriteResult, PROC_WRITE, pagesWith, pattern, writeArgs } from './support/procedures.js';
-import { buildStack, decodeEcho, echoArgs, PROC_ECHO, runCalls, type Stack, type StackOptions } from './support/stack.js';
+import {
+  chunkProcedures,
+  decodeWriteResult,
+  PROC_WRITE,
+  pagesWith,
+  pattern,
+  writeArgs,
+} from './support/procedures.js';
+import {
+  buildStack,
+  decodeEcho,
+  echoArgs,
+  PROC_ECHO,
+  runCalls,
+  type Stack,
+  type StackOptions,
+} from './support/stack.js';
 
 const ACK_FROM_SERVER = { from: 'server', to: 'client', class: 'ack' } as const;
 
 function echo(stack: Stack, i: number, size = 100) {
-  return stack.client.call({ proc: PROC_ECHO, encodeArgs: echoArgs(new Uint8Array(size).fill(i & 0xff)), replyMaxBytes: size + 64, decodeResult: decodeEcho });
+  return stack.client.call({
+    proc: PROC_ECHO,
+    encodeArgs: echoArgs(new Uint8Array(size).fill(i & 0xff)),
+    replyMaxBytes: size + 64,
+    decodeResult: decodeEcho,
+  });
 }
 
 /** Sample I5 every `everyNs` while `run` is in progress. */
@@ -33,8 +53,14 @@ function sampleRing(stack: Stack, everyNs: number, untilNs: number): Violation[]
 
 describe('sendctx-exhaustion: Send completions delayed while credits allow more', () => {
   const run = async (spec: PolicySpec) => {
-    const stack = await buildStack({ spec, fabric: { faults: { rules: [{ match: ACK_FROM_SERVER, action: { type: 'delay', ns: 3_000_000 } }] } } });
-    const results = await runCalls(stack, Array.from({ length: 300 }, (_, i) => echo(stack, i)));
+    const stack = await buildStack({
+      spec,
+      fabric: { faults: { rules: [{ match: ACK_FROM_SERVER, action: { type: 'delay', ns: 3_000_000 } }] } },
+    });
+    const results = await runCalls(
+      stack,
+      Array.from({ length: 300 }, (_, i) => echo(stack, i)),
+    );
     return { stack, results, i3: checkNoSendQueueOverflow(stack.transport.xprt) };
   };
 
@@ -53,10 +79,17 @@ describe('sendctx-exhaustion: Send completions delayed while credits allow more'
 
 describe('empty-ring-wakeup-race: the flag-bit wake-up loses a wake-up', () => {
   const run = async (spec: PolicySpec) => {
-    const stack = await buildStack({ spec, flagBitSleepAfterNs: 20_000, fabric: { faults: { rules: [{ match: ACK_FROM_SERVER, action: { type: 'delay', ns: 200_000 } }] } } });
+    const stack = await buildStack({
+      spec,
+      flagBitSleepAfterNs: 20_000,
+      fabric: { faults: { rules: [{ match: ACK_FROM_SERVER, action: { type: 'delay', ns: 200_000 } }] } },
+    });
     const start = stack.fabric.scheduler.now();
     const lost = sampleRing(stack, 50_000, start + 20_000_000);
-    const results = await runCalls(stack, Array.from({ length: 200 }, (_, i) => echo(stack, i)));
+    const results = await runCalls(
+      stack,
+      Array.from({ length: 200 }, (_, i) => echo(stack, i)),
+    );
     return { stack, results, lost, elapsedNs: stack.fabric.scheduler.now() - start };
   };
 
@@ -90,7 +123,12 @@ describe('inline-buffer-recycle: a Reply recycles the request while its Send is 
     const first = await runCalls(stack, [echo(stack, 1, 600)]);
     const second = await runCalls(stack, [echo(stack, 2, 600)]);
     await stack.fabric.settle(() => false, { timeoutNs: 500_000_000 });
-    return { stack, ok: [...first, ...second].every((r) => r.status === 'fulfilled'), i7: reuse.violations, i2: checkNoExposures(stack.fabric.tap!.exposures) };
+    return {
+      stack,
+      ok: [...first, ...second].every((r) => r.status === 'fulfilled'),
+      i7: reuse.violations,
+      i2: checkNoExposures(stack.fabric.tap!.exposures),
+    };
   };
 
   it('conditional reference (5.3-7.1) reuses the send buffer under the retransmission; recycling gated on the Send (7.2) does not', async () => {
@@ -116,10 +154,19 @@ describe('prep-failure-slot-leak: DMA-map failures during Send preparation', () 
     const data = pattern(500, 1);
     const pages = pagesWith(stack.clientHost.memory, data, 'file');
     const call = (): Promise<unknown> =>
-      stack!.client.call({ proc: PROC_WRITE, encodeArgs: writeArgs(pages, data.length), replyMaxBytes: 128, decodeResult: decodeWriteResult });
+      stack!.client.call({
+        proc: PROC_WRITE,
+        encodeArgs: writeArgs(pages, data.length),
+        replyMaxBytes: 128,
+        decodeResult: decodeWriteResult,
+      });
     const results = await runCalls(stack, [call(), call(), call()], 3_000_000_000);
     const ring = stack.transport.xprt.ring;
-    return { stack, results, leaked: checkRingQuiescent(ring, 0).filter((v) => v.message.includes('leaked')) };
+    return {
+      stack,
+      results,
+      leaked: checkRingQuiescent(ring, 0).filter((v) => v.message.includes('leaked')),
+    };
   };
 
   it('leaving the slot leaks the ring until nothing can be posted; unget recovers once mapping works again', async () => {

@@ -152,7 +152,7 @@ export function sendRequest(xprt: RpcRdmaXprt, rpc: RpcRequest): void {
     }
   } catch (error) {
     undoChunks();
-    if (error instanceof DmaMappingError) return prepFailed(xprt, ep, rpc.xid, null, error);
+    if (error instanceof DmaMappingError) prepFailed(xprt, ep, rpc.xid, null, error);
     throw error;
   }
 
@@ -228,7 +228,7 @@ export function sendRequest(xprt: RpcRdmaXprt, rpc: RpcRequest): void {
   } catch (error) {
     for (const m of mapped) ep.device.dma.unmapPage(m.addr, m.length, DmaDirection.TO_DEVICE);
     undoChunks();
-    if (error instanceof DmaMappingError) return prepFailed(xprt, ep, rpc.xid, ctx, error);
+    if (error instanceof DmaMappingError) prepFailed(xprt, ep, rpc.xid, ctx, error);
     throw error;
   }
   ep.device.dma.syncForDevice(req.hdrAddr, hdrLen, DmaDirection.TO_DEVICE);
@@ -250,7 +250,7 @@ export function sendRequest(xprt: RpcRdmaXprt, rpc: RpcRequest): void {
   req.heldReply = null;
   req.replyReady = false;
   req.invalidating = false;
-  let handler;
+  let handler: CompletionHandler | undefined;
   if (ctx !== null) {
     ctx.req = req;
     ctx.sges.length = 0;

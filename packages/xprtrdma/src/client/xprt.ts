@@ -1,6 +1,6 @@
 import { PAGE_SIZE, type PhysicalMemory, Tracer } from '@rdmalab/kernel';
 import { SendctxRing, WriteSpaceQueue } from '@rdmalab/sendctx';
-import { type ClientTransportEvents, TransportError, type XdrBuf } from '@rdmalab/sunrpc';
+import { type ClientTransportEvents, TransportError } from '@rdmalab/sunrpc';
 import {
   type CmEvent,
   CmEventType,

@@ -48,7 +48,9 @@ export function checkNoExposures(exposures: readonly ExposureLike[]): Violation[
 /** I3: post_send failed with ENOMEM at least once. */
 export function checkNoSendQueueOverflow(xprt: RpcRdmaXprt): Violation[] {
   const n = xprt.stats.post_send_enomem;
-  return n === 0 ? [] : [{ invariant: 'I3', message: `${n} post_send call(s) failed with ENOMEM: the Send Queue overflowed` }];
+  return n === 0
+    ? []
+    : [{ invariant: 'I3', message: `${n} post_send call(s) failed with ENOMEM: the Send Queue overflowed` }];
 }
 
 /** I4: from a log of (xid, outcome) per RPC: each xid completes once, and every issued RPC completes. */
@@ -67,23 +69,41 @@ export function checkCompletesOnce(issued: readonly number[], completed: readonl
  * I5: at quiescence (no Send posted that could still complete), the ring must have nothing
  * outstanding and no writer may be left waiting for space (a lost wake-up or a leaked slot).
  */
-export function checkRingQuiescent(ring: SendctxRing<unknown, unknown> | null, sendsInFlight: number): Violation[] {
+export function checkRingQuiescent(
+  ring: SendctxRing<unknown, unknown> | null,
+  sendsInFlight: number,
+): Violation[] {
   if (ring === null) return [];
   const out: Violation[] = [];
   if (sendsInFlight === 0 && ring.outstanding > 0) {
-    out.push({ invariant: 'I5', message: `${ring.outstanding} send context(s) outstanding with no Send posted: slots leaked (tail ${ring.tail}, head ${ring.head})` });
+    out.push({
+      invariant: 'I5',
+      message: `${ring.outstanding} send context(s) outstanding with no Send posted: slots leaked (tail ${ring.tail}, head ${ring.head})`,
+    });
   }
   if (ring.writeSpace.waiting > 0 && ring.outstanding < ring.size - 1) {
-    out.push({ invariant: 'I5', message: `${ring.writeSpace.waiting} writer(s) asleep while the ring has ${ring.size - 1 - ring.outstanding} free slot(s): a lost wake-up` });
+    out.push({
+      invariant: 'I5',
+      message: `${ring.writeSpace.waiting} writer(s) asleep while the ring has ${ring.size - 1 - ring.outstanding} free slot(s): a lost wake-up`,
+    });
   }
   return out;
 }
 
 /** I6: compare bytes written with bytes read back. */
 export function checkIntact(label: string, written: Uint8Array, readBack: Uint8Array): Violation[] {
-  if (written.length !== readBack.length) return [{ invariant: 'I6', message: `${label}: wrote ${written.length} bytes, read back ${readBack.length}` }];
+  if (written.length !== readBack.length)
+    return [
+      { invariant: 'I6', message: `${label}: wrote ${written.length} bytes, read back ${readBack.length}` },
+    ];
   for (let i = 0; i < written.length; i++) {
-    if (written[i] !== readBack[i]) return [{ invariant: 'I6', message: `${label}: byte ${i} differs (wrote ${written[i]}, read ${readBack[i]})` }];
+    if (written[i] !== readBack[i])
+      return [
+        {
+          invariant: 'I6',
+          message: `${label}: byte ${i} differs (wrote ${written[i]}, read ${readBack[i]})`,
+        },
+      ];
   }
   return [];
 }
@@ -92,7 +112,10 @@ export function checkIntact(label: string, written: Uint8Array, readBack: Uint8A
  * I7: a request handed to the client (allocSlot) while a Send of the same request is still
  * posted. `onAlloc` is called by a wrapper around allocSlot; see {@link watchRequestReuse}.
  */
-export function watchRequestReuse(xprt: RpcRdmaXprt, now: () => number): { readonly violations: Violation[]; check(slot: unknown): void } {
+export function watchRequestReuse(
+  xprt: RpcRdmaXprt,
+  now: () => number,
+): { readonly violations: Violation[]; check(slot: unknown): void } {
   const violations: Violation[] = [];
   return {
     violations,
@@ -100,8 +123,15 @@ export function watchRequestReuse(xprt: RpcRdmaXprt, now: () => number): { reado
       const req = xprt.pool?.all.find((r) => r === slot);
       if (req === undefined) return;
       const ring = xprt.ep?.ring;
-      const stillPosted = req.sendOutstanding || (ring !== null && ring !== undefined && ring.contexts.some((c) => c.req === req && ring.isOutstanding(c)));
-      if (stillPosted) violations.push({ invariant: 'I7', message: `request ${req.id} reused while its Send is outstanding`, timeNs: now(), wrId: req.id });
+      const stillPosted =
+        req.sendOutstanding || ring?.contexts.some((c) => c.req === req && ring.isOutstanding(c));
+      if (stillPosted)
+        violations.push({
+          invariant: 'I7',
+          message: `request ${req.id} reused while its Send is outstanding`,
+          timeNs: now(),
+          wrId: req.id,
+        });
     },
   };
 }

@@ -110,7 +110,10 @@ export const SCENARIO_PRESETS = {
   },
   'inline-buffer-recycle': { broken: { ...PRESETS['linux-5.13'], signaling: FIXED.signaling }, fixed: FIXED },
   // Gathered pages, so that Send preparation DMA-maps (and can fail) after taking a context.
-  'prep-failure-slot-leak': { broken: { ...FIXED, prepFailure: 'leave-slot', inlinePages: 'gather' }, fixed: { ...FIXED, inlinePages: 'gather' } },
+  'prep-failure-slot-leak': {
+    broken: { ...FIXED, prepFailure: 'leave-slot', inlinePages: 'gather' },
+    fixed: { ...FIXED, inlinePages: 'gather' },
+  },
 } as const satisfies Record<string, { broken: PolicySpec; fixed: PolicySpec }>;
 export type ScenarioName = keyof typeof SCENARIO_PRESETS;
 

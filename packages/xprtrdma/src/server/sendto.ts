@@ -12,7 +12,7 @@ import {
 import { chunkLength, type RdmaSegment, type WriteChunk } from '../protocol/chunks.js';
 import { type RdmaErrcode, RdmaProc, RPCRDMA_VERSION } from '../protocol/constants.js';
 import { encodeHeader, type RpcRdmaHeader } from '../protocol/header.js';
-import type { RdmaReceivedCall, RdmaServerConnection, SvcSendBuffer } from './connection.js';
+import type { RdmaReceivedCall, RdmaServerConnection } from './connection.js';
 import { chunkWrs, type MappedPages, mapPages, unmapPages, writtenSegments } from './rw.js';
 
 /**

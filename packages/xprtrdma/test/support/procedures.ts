@@ -1,5 +1,11 @@
 import { PAGE_SIZE, type Page, type PhysicalMemory } from '@rdmalab/kernel';
-import { XDRBUF_READ, XDRBUF_WRITE, type XdrDecoder, type XdrEncoder, type XdrPageRange } from '@rdmalab/sunrpc';
+import {
+  XDRBUF_READ,
+  XDRBUF_WRITE,
+  type XdrDecoder,
+  type XdrEncoder,
+  type XdrPageRange,
+} from '@rdmalab/sunrpc';
 import type { StackOptions } from './stack.js';
 
 /** WRITE-like: opaque data (DDP-eligible, a read chunk when large); returns length and byte sum. */
@@ -35,7 +41,11 @@ export function pagesWith(memory: PhysicalMemory, bytes: Uint8Array, owner: stri
 
 export function readPages(range: XdrPageRange, length: number): Uint8Array {
   const out = new Uint8Array(length);
-  for (let at = 0; at < length; at += PAGE_SIZE) out.set(range.pages[(range.base + at) / PAGE_SIZE]!.bytes.subarray(0, Math.min(PAGE_SIZE, length - at)), at);
+  for (let at = 0; at < length; at += PAGE_SIZE)
+    out.set(
+      range.pages[(range.base + at) / PAGE_SIZE]!.bytes.subarray(0, Math.min(PAGE_SIZE, length - at)),
+      at,
+    );
   return out;
 }
 
