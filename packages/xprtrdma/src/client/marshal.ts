@@ -2,6 +2,7 @@ import { PAGE_SIZE, type Page } from '@rdmalab/kernel';
 import { RING_EMPTY, type SendCtx } from '@rdmalab/sendctx';
 import { type RpcRequest, TransportError, XDRBUF_READ, XDRBUF_WRITE } from '@rdmalab/sunrpc';
 import {
+  type CompletionHandler,
   DmaDirection,
   DmaMappingError,
   SendFlags,
