@@ -1,0 +1,16 @@
+export { RxeError, type RxeErrorCode } from './errors.js';
+export { ETHERNET_MTU, ibMtuForNetdev, RXE_MAX_HDR_LENGTH, resolvePathMtu } from './host/path-mtu.js';
+export { DEFAULT_RXE_MEMORY_PAGES, RxeHost, type RxeHostOptions } from './host/rxe-host.js';
+export { ICRC_POLICIES, IcrcCheck, type IcrcPolicy, type IcrcVerdict } from './link/icrc-check.js';
+export { Ipv4IdSolver } from './link/ipv4-id-solver.js';
+export { type FaultDirection, type LinkFaultRule, LinkFaults } from './link/link-faults.js';
+export {
+  DEFAULT_RECV_BUFFER_BYTES,
+  DEFAULT_SEND_BUFFER_BYTES,
+  DEFAULT_TX_BATCH,
+  UDP_LINK_COUNTERS,
+  UdpLink,
+  type UdpLinkOptions,
+} from './link/udp-link.js';
+export { RXE_PROVIDER_NAME, RxeDeviceProvider, type RxeProviderHostOptions } from './provider.js';
+export { createRxeHostContainer, RXE_HOST, RXE_PROVIDER, type RxeOptions, registerRxe } from './register.js';

@@ -1,0 +1,278 @@
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { type Counter, Counters } from '@rdmalab/kernel';
+import {
+  decodeUdpPayload,
+  encodeUdpPayload,
+  type PacketLink,
+  type PacketRoute,
+  ROCE_V2_UDP_DPORT,
+  type RocePacket,
+  type TxProvenance,
+} from '@rdmalab/roce';
+import { RxeError } from '../errors.js';
+import { ICRC_POLICIES, IcrcCheck, type IcrcPolicy } from './icrc-check.js';
+import { LinkFaults } from './link-faults.js';
+
+/** Receive buffer asked for by default: 128 unacknowledged 4 KiB packets per QP fit several times over. */
+export const DEFAULT_RECV_BUFFER_BYTES = 4 << 20;
+export const DEFAULT_SEND_BUFFER_BYTES = 4 << 20;
+/** Datagrams sent per event-loop turn before the link yields to receive processing. */
+export const DEFAULT_TX_BATCH = 32;
+/** Datagrams libuv may hold unsent (socket buffer full) before the link stops handing it more. */
+const MAX_LIBUV_QUEUE = 64;
+
+export interface UdpLinkOptions {
+  /** Local IPv4 address: the link binds UDP 4791 on it. */
+  ip: string;
+  /** UDP port to bind and send to (default 4791, ROCE_V2_UDP_DPORT; only change it for private setups). */
+  port?: number;
+  /** SO_RCVBUF asked for (the kernel caps it at net.core.rmem_max and doubles it). */
+  recvBufferBytes?: number;
+  /** SO_SNDBUF asked for. */
+  sendBufferBytes?: number;
+  /** How received ICRCs are checked (default 'any-ip-id'). */
+  icrc?: IcrcPolicy;
+  /** Datagrams sent per event-loop turn before yielding to receive processing (default 32). */
+  txBatch?: number;
+  counters?: Counters;
+}
+
+/** Counter names of a UDP link. */
+export const UDP_LINK_COUNTERS = {
+  txDatagrams: 'rxe.tx_datagrams',
+  txBytes: 'rxe.tx_bytes',
+  txDeferred: 'rxe.tx_deferred',
+  txErrors: 'rxe.tx_errors',
+  rxDatagrams: 'rxe.rx_datagrams',
+  rxBytes: 'rxe.rx_bytes',
+  rxMalformed: 'rxe.rx_malformed',
+  rxBadIcrc: 'rxe.rx_bad_icrc',
+  rxIcrcSolvedIpId: 'rxe.rx_icrc_solved_ip_id',
+  rxEngineErrors: 'rxe.rx_engine_errors',
+  faultDrops: 'rxe.fault_drops',
+} as const;
+
+interface Outgoing {
+  readonly bytes: Uint8Array;
+  readonly dstIp: string;
+}
+
+/**
+ * The rxe backend's PacketLink: one node:dgram socket bound to `ip`:4791 carries every packet of the
+ * device (RC data, ACKs, CM MADs on QP1), encoded byte for byte as Linux rxe does (BTH … ICRC).
+ * Sending is paced per event-loop turn so a receiver in the same process is never starved; received
+ * datagrams that are malformed, carry a bad ICRC or make the engine throw are counted and dropped.
+ */
+export class UdpLink implements PacketLink {
+  readonly ip: string;
+  readonly port: number;
+  readonly counters: Counters;
+  readonly faults = new LinkFaults();
+  /** Resolves once the socket is bound; rejects with RxeError EADDRINUSE / EADDRNOTAVAIL / EIO. */
+  readonly ready: Promise<void>;
+  /** The last IPv4 Identification each peer's ICRC was valid under (a capture can confirm it). */
+  readonly lastIpId = new Map<string, number>();
+  /** The last error thrown by the engine on receive (counted, never fatal). */
+  lastEngineError: unknown;
+  readonly #socket: Socket;
+  readonly #icrc: IcrcCheck;
+  readonly #txBatch: number;
+  readonly #queue: Outgoing[] = [];
+  #queueHead = 0;
+  #sentThisTurn = 0;
+  #turnScheduled = false;
+  #receive: ((packet: RocePacket, route: PacketRoute) => void) | undefined;
+  #closed = false;
+  #bound = false;
+  readonly #c: Record<keyof typeof UDP_LINK_COUNTERS, Counter>;
+
+  constructor(options: UdpLinkOptions) {
+    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(options?.ip ?? ''))
+      throw new RxeError('EINVAL', `UdpLink: ip "${String(options?.ip)}" is not an IPv4 address`);
+    const policy = options.icrc ?? 'any-ip-id';
+    if (!ICRC_POLICIES.includes(policy))
+      throw new RxeError(
+        'EINVAL',
+        `UdpLink: icrc "${String(policy)}" must be one of ${ICRC_POLICIES.join(', ')}`,
+      );
+    this.ip = options.ip;
+    this.port = checkInt('port', options.port ?? ROCE_V2_UDP_DPORT, 1, 65535);
+    this.#txBatch = checkInt('txBatch', options.txBatch ?? DEFAULT_TX_BATCH, 1, 1 << 16);
+    const recvBufferSize = checkInt(
+      'recvBufferBytes',
+      options.recvBufferBytes ?? DEFAULT_RECV_BUFFER_BYTES,
+      1024,
+      1 << 30,
+    );
+    const sendBufferSize = checkInt(
+      'sendBufferBytes',
+      options.sendBufferBytes ?? DEFAULT_SEND_BUFFER_BYTES,
+      1024,
+      1 << 30,
+    );
+    this.#icrc = new IcrcCheck(policy, options.ip);
+    this.counters = options.counters ?? new Counters();
+    const c = {} as Record<keyof typeof UDP_LINK_COUNTERS, Counter>;
+    for (const [key, name] of Object.entries(UDP_LINK_COUNTERS))
+      c[key as keyof typeof UDP_LINK_COUNTERS] = this.counters.counter(name);
+    this.#c = c;
+    this.#socket = createSocket({ type: 'udp4', recvBufferSize, sendBufferSize });
+    this.#socket.on('message', (msg, rinfo) => this.#onDatagram(msg, rinfo));
+    this.ready = new Promise<void>((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException) => {
+        this.#closed = true;
+        const code = error.code === 'EADDRINUSE' || error.code === 'EADDRNOTAVAIL' ? error.code : 'EIO';
+        reject(
+          new RxeError(code, `UdpLink: cannot bind ${this.ip}:${this.port}: ${error.message}`, {
+            cause: error,
+          }),
+        );
+      };
+      this.#socket.once('error', onError);
+      this.#socket.bind({ address: this.ip, port: this.port, exclusive: true }, () => {
+        this.#socket.off('error', onError);
+        // After binding, send errors (e.g. EHOSTUNREACH) are counted, never thrown at the process.
+        this.#socket.on('error', () => this.#c.txErrors.inc());
+        this.#bound = true;
+        resolve();
+      });
+    });
+    // A failed bind is reported through `ready`; keep it from being an unhandled rejection here.
+    this.ready.catch(() => {});
+  }
+
+  /** SO_RCVBUF as the kernel granted it (after binding). */
+  get recvBufferBytes(): number {
+    return this.#bound ? this.#socket.getRecvBufferSize() : 0;
+  }
+
+  /** Packets queued in the link, not yet handed to the kernel. */
+  get queued(): number {
+    return this.#queue.length - this.#queueHead;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  attach(receive: (packet: RocePacket, route: PacketRoute) => void): void {
+    if (this.#receive !== undefined)
+      throw new RxeError('EINVAL', 'UdpLink.attach: a device is already attached');
+    this.#receive = receive;
+  }
+
+  transmit(packet: RocePacket, route: PacketRoute, _provenance?: TxProvenance): void {
+    if (this.#closed) return;
+    if (this.faults.active && this.faults.drops('tx', packet, route)) {
+      this.#c.faultDrops.inc();
+      return;
+    }
+    let bytes: Uint8Array;
+    try {
+      // IPv4 ID 0 in the ICRC: see README "ICRC and the IPv4 ID" for what the kernel really writes.
+      bytes = encodeUdpPayload(packet, {
+        src: this.ip,
+        dst: route.dstIp,
+        srcPort: this.port,
+        dstPort: this.port,
+      });
+    } catch {
+      this.#c.txErrors.inc();
+      return;
+    }
+    if (this.queued === 0 && this.#sentThisTurn < this.#txBatch && this.#libuvHasRoom()) {
+      this.#send(bytes, route.dstIp);
+      return;
+    }
+    this.#c.txDeferred.inc();
+    this.#queue.push({ bytes, dstIp: route.dstIp });
+    this.#scheduleTurn();
+  }
+
+  /** Stop sending and receiving, and close the socket. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed && !this.#bound) return;
+    this.#closed = true;
+    this.#queue.length = 0;
+    this.#queueHead = 0;
+    this.faults.clear();
+    if (!this.#bound) return;
+    this.#bound = false;
+    await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
+  }
+
+  #libuvHasRoom(): boolean {
+    return this.#socket.getSendQueueCount() < MAX_LIBUV_QUEUE;
+  }
+
+  #send(bytes: Uint8Array, dstIp: string): void {
+    this.#sentThisTurn++;
+    this.#scheduleTurn();
+    this.#c.txDatagrams.inc();
+    this.#c.txBytes.inc(bytes.length);
+    this.#socket.send(bytes, this.port, dstIp);
+  }
+
+  /** A new event-loop turn: refill the per-turn budget and drain what waited. */
+  #scheduleTurn(): void {
+    if (this.#turnScheduled) return;
+    this.#turnScheduled = true;
+    setImmediate(this.#onTurn);
+  }
+
+  readonly #onTurn = (): void => {
+    this.#turnScheduled = false;
+    this.#sentThisTurn = 0;
+    if (this.#closed) return;
+    while (this.queued > 0 && this.#sentThisTurn < this.#txBatch && this.#libuvHasRoom()) {
+      const next = this.#queue[this.#queueHead++]!;
+      this.#send(next.bytes, next.dstIp);
+    }
+    if (this.queued === 0) {
+      this.#queue.length = 0;
+      this.#queueHead = 0;
+    } else {
+      this.#scheduleTurn();
+    }
+  };
+
+  #onDatagram(msg: Buffer, rinfo: RemoteInfo): void {
+    if (this.#closed) return;
+    this.#c.rxDatagrams.inc();
+    this.#c.rxBytes.inc(msg.length);
+    const bytes = new Uint8Array(msg.buffer, msg.byteOffset, msg.length);
+    const decoded = decodeUdpPayload(bytes, { verifyIcrc: false });
+    if (!decoded.ok) {
+      this.#c.rxMalformed.inc();
+      return;
+    }
+    const verdict = this.#icrc.verify(bytes, rinfo.address, rinfo.port);
+    if (verdict === false) {
+      this.#c.rxBadIcrc.inc();
+      return;
+    }
+    if (verdict !== undefined) {
+      if (verdict !== 0) this.#c.rxIcrcSolvedIpId.inc();
+      this.lastIpId.set(rinfo.address, verdict);
+    }
+    const packet = decoded.value.packet;
+    const route: PacketRoute = { srcIp: rinfo.address, dstIp: this.ip, srcQpn: packet.deth?.srcQp ?? 0 };
+    if (this.faults.active && this.faults.drops('rx', packet, route)) {
+      this.#c.faultDrops.inc();
+      return;
+    }
+    try {
+      this.#receive?.(packet, route);
+    } catch (error) {
+      // One bad packet must not take the process (or the other QPs) down.
+      this.lastEngineError = error;
+      this.#c.rxEngineErrors.inc();
+    }
+  }
+}
+
+function checkInt(field: string, value: number, lo: number, hi: number): number {
+  if (!Number.isInteger(value) || value < lo || value > hi)
+    throw new RxeError('EINVAL', `UdpLink: ${field}=${String(value)} must be an integer ${lo}..${hi}`);
+  return value;
+}
