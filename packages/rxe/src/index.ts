@@ -12,5 +12,16 @@ export {
   UdpLink,
   type UdpLinkOptions,
 } from './link/udp-link.js';
+export { PageBuffer, patternBytes } from './peer/page-buffer.js';
+export { PeerClient, type PeerClientOptions, PeerOperationError } from './peer/peer-client.js';
+export {
+  ACCEPT_DATA_BYTES,
+  decodeAcceptData,
+  encodeAcceptData,
+  PeerOp,
+  type PeerRemoteBuffer,
+  peerRequest,
+} from './peer/peer-protocol.js';
+export { PeerServer, type PeerServerOptions } from './peer/peer-server.js';
 export { RXE_PROVIDER_NAME, RxeDeviceProvider, type RxeProviderHostOptions } from './provider.js';
 export { createRxeHostContainer, RXE_HOST, RXE_PROVIDER, type RxeOptions, registerRxe } from './register.js';
