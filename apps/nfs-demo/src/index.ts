@@ -1,4 +1,22 @@
+export {
+  type BenchRow,
+  benchRows,
+  formatBenchTable,
+  formatHz,
+  formatMs,
+} from './benchmarks/bench-table.js';
+export {
+  BenchReportError,
+  parseVitestBenchReport,
+  type VitestBenchFile,
+  type VitestBenchGroup,
+  type VitestBenchmark,
+  type VitestBenchReport,
+} from './benchmarks/vitest-report.js';
+export { type BenchPackage, benchPackages, findWorkspaceRoot } from './benchmarks/workspace.js';
 export { type Command, UsageError } from './command.js';
+export { type BenchRun, benchCommand, type MergedBenchResults } from './commands/bench.js';
+export { cliRegistry } from './commands/cli-registry.js';
 export { demoCommand, heldUp } from './commands/demo.js';
 export { createNfsCommand, nfsCommand } from './commands/nfs.js';
 export { CommandRegistry } from './commands/registry.js';

@@ -1,0 +1,16 @@
+import { benchCommand } from './bench.js';
+import { demoCommand } from './demo.js';
+import { nfsCommand } from './nfs.js';
+import { CommandRegistry } from './registry.js';
+import { rpcinfoCommand } from './rpcinfo.js';
+import { serveCommand } from './serve.js';
+
+/** Every command the `rdmalab` executable offers. */
+export function cliRegistry(): CommandRegistry {
+  return new CommandRegistry()
+    .register(demoCommand)
+    .register(benchCommand)
+    .register(rpcinfoCommand)
+    .register(serveCommand)
+    .register(nfsCommand);
+}
