@@ -53,7 +53,8 @@ async function isLocalDir(path: string): Promise<boolean> {
 }
 
 function rate(bytes: number, ms: number): string {
-  if (ms <= 0) return '';
+  // Small transfers measure connection setup, not throughput.
+  if (ms <= 0 || bytes < 1 << 20) return '';
   return ` (${(bytes / 1e6 / (ms / 1000)).toFixed(1)} MB/s)`;
 }
 
