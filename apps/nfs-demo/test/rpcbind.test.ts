@@ -166,8 +166,10 @@ describe.skipIf((!haveGanesha || !isRoot) && !requirePeers)(
     let exportDir = '';
     let ganesha: ChildProcess | undefined;
     let stopRpcbind: () => Promise<void> = async () => {};
+    let savedUmask = 0;
 
     beforeAll(async () => {
+      savedUmask = process.umask(0o022); // put applies the umask, as cp does; the modes below assume 022
       if (!haveGanesha)
         throw new Error('RDMALAB_REQUIRE_PEERS=1 but ganesha.nfsd or rpcbind is not installed');
       if (!isRoot) throw new Error('RDMALAB_REQUIRE_PEERS=1 but nfs-ganesha needs root');
@@ -221,6 +223,7 @@ EXPORT { Export_Id = 78; Path = ${exportDir}; Pseudo = ${exportDir}; Protocols =
         await exited;
         clearTimeout(kill);
       }
+      process.umask(savedUmask);
       await stopRpcbind();
       if (base !== '') await rm(base, { recursive: true, force: true });
     }, 30_000);
