@@ -16,7 +16,7 @@ import {
 } from './constants.js';
 import { type DecodeResult, decodeFailure } from './errors.js';
 import { computeIcrc } from './icrc.js';
-import { formatIpv4, formatMac, parseMac } from './ip-address.js';
+import { formatIpv4, formatMac, macBytes } from './ip-address.js';
 import { onesComplementSum, udpIpv4ChecksumVerifies, writeIpv4Header, writeUdpHeader } from './ip-headers.js';
 import type { RocePacket } from './packet.js';
 import { checkPacketShape, readTransport, transportLength, writeTransport } from './transport.js';
@@ -52,8 +52,8 @@ export function encodeFrame(init: FrameInit, options: EncodeOptions = {}): Uint8
   const bthOffset = udpOffset + UDP_HEADER_BYTES;
   const out = new Uint8Array(bthOffset + transport + ICRC_BYTES);
   // Smallest RoCEv2 frame (ACK) is 62 bytes: above Ethernet's 60-byte minimum, so no trailer padding.
-  out.set(parseMac(init.dstMac, 'dstMac'), 0);
-  out.set(parseMac(init.srcMac, 'srcMac'), 6);
+  out.set(macBytes(init.dstMac, 'dstMac'), 0);
+  out.set(macBytes(init.srcMac, 'srcMac'), 6);
   out[12] = ETHERTYPE_IPV4 >> 8;
   out[13] = ETHERTYPE_IPV4 & 0xff;
   writeIpv4Header(

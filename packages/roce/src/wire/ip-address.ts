@@ -113,13 +113,29 @@ export function parseGid(text: string, field = 'gid'): Uint8Array {
 }
 
 const MAC_RE = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
+// Frames of a capture carry the same few MACs over and over: remember them (bounded), as for IPv4.
+const MAC_CACHE_LIMIT = 1024;
+const macCache = new Map<string, Uint8Array>();
 
-/** Parses aa:bb:cc:dd:ee:ff into 6 bytes. */
+/** Parses aa:bb:cc:dd:ee:ff into 6 bytes (a fresh copy). */
 export function parseMac(text: string, field = 'mac'): Uint8Array {
+  return macBytes(text, field).slice();
+}
+
+/**
+ * The 6 bytes of a MAC address, shared from the cache: for encoders that copy them into a frame and
+ * never write to them. Throws RoceEncodeError EINVAL naming `field`.
+ */
+export function macBytes(text: string, field = 'mac'): Uint8Array {
+  const cached = macCache.get(text);
+  if (cached) return cached;
   if (!MAC_RE.test(text)) {
     throw new RoceEncodeError('EINVAL', field, `not a MAC address: ${JSON.stringify(text)}`);
   }
-  return Uint8Array.from(text.split(':'), (h) => Number.parseInt(h, 16));
+  const parsed = Uint8Array.from(text.split(':'), (h) => Number.parseInt(h, 16));
+  if (macCache.size >= MAC_CACHE_LIMIT) macCache.clear();
+  macCache.set(text, parsed);
+  return parsed;
 }
 
 export function formatMac(bytes: Uint8Array, offset = 0): string {

@@ -20,8 +20,10 @@ export function checkPacketShape(packet: RocePacket): OpcodeInfo {
   if (!info || info.opcode !== packet.bth.opcode) {
     throw new RoceEncodeError('EINVAL', 'bth.opcode', `unknown opcode 0x${packet.bth.opcode.toString(16)}`);
   }
-  for (const field of EXT_HEADER_FIELDS) {
-    const wanted = info.headers.some((h) => EXT_HEADER_CODECS[h].field === field);
+  const wantedFields = fieldsOf(info);
+  for (let i = 0; i < EXT_HEADER_FIELDS.length; i++) {
+    const field = EXT_HEADER_FIELDS[i]!;
+    const wanted = wantedFields[i]!;
     if (wanted !== (packet[field] !== undefined)) {
       throw new RoceEncodeError(
         'EINVAL',
@@ -44,6 +46,18 @@ export function checkPacketShape(packet: RocePacket): OpcodeInfo {
     );
   }
   return info;
+}
+
+// Per opcode row, which of EXT_HEADER_FIELDS it carries: computed once, checked on every encode.
+const fieldsByRow = new WeakMap<OpcodeInfo, readonly boolean[]>();
+
+function fieldsOf(info: OpcodeInfo): readonly boolean[] {
+  let wanted = fieldsByRow.get(info);
+  if (wanted === undefined) {
+    wanted = EXT_HEADER_FIELDS.map((field) => info.headers.some((h) => EXT_HEADER_CODECS[h].field === field));
+    fieldsByRow.set(info, wanted);
+  }
+  return wanted;
 }
 
 /** Bytes from the BTH through the pad (without ICRC). */
