@@ -380,7 +380,6 @@ export class SimFabric implements PacketSwitch {
       src.uplink.serialize(now, frameBytes, src.linkParams.nsPerByte) + src.linkParams.latencyNs;
     let arrive =
       dst.downlink.serialize(atSwitch, frameBytes, dst.linkParams.nsPerByte) + dst.linkParams.latencyNs;
-    const direction = `${from}>${dst.name}`;
     switch (decision.kind) {
       case 'delay':
         stats.delayed++;
@@ -390,7 +389,7 @@ export class SimFabric implements PacketSwitch {
       case 'reorder': {
         stats.reordered++;
         setFate(record, 'reordered', decision.rule);
-        this.hold(direction, dst, packet, route, decision.after, decision.maxHoldNs);
+        this.hold(`${from}>${dst.name}`, dst, packet, route, decision.after, decision.maxHoldNs);
         return;
       }
       case 'duplicate':
@@ -403,7 +402,8 @@ export class SimFabric implements PacketSwitch {
         break;
     }
     this.deliverAt(arrive, dst, packet, route);
-    if (this.#held.size > 0) this.releaseHeld(direction, arrive);
+    // Reordering is rare: the direction key is only built while some packet is held back.
+    if (this.#held.size > 0) this.releaseHeld(`${from}>${dst.name}`, arrive);
   }
 
   private deliverAt(atNs: number, dst: SimHost, packet: RocePacket, route: PacketRoute): void {

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { classifyAeth, type PacketRoute, type RocePacket, type TxProvenance } from '@rdmalab/roce';
 
 const PSN_MODULUS = 0x1000000;
@@ -46,9 +47,13 @@ export interface Exposure {
 interface FirstTransmission {
   readonly psn: number;
   readonly timeNs: number;
+  /** The bytes the first transmission put on the wire (the packet's own payload: see onTransmit). */
   readonly payload: Uint8Array;
-  readonly sources: GatherSource[];
+  readonly sources: readonly GatherSource[];
 }
+
+/** PSN → first transmission, in transmission order (Map iteration order). */
+type QpPsns = Map<number, FirstTransmission>;
 
 /**
  * Remembers the first transmission of every payload-carrying request PSN until it is acknowledged,
@@ -57,11 +62,17 @@ interface FirstTransmission {
  */
 export class ExposureTracker {
   readonly exposures: Exposure[] = [];
-  readonly #byQp = new Map<string, Map<number, FirstTransmission>>();
+  /** Source IP → sending QP number → its PSNs. Nested maps: no key string built per packet. */
+  readonly #byIp = new Map<string, Map<number, QpPsns>>();
 
   constructor(private readonly maxPerQp = 8192) {}
 
-  /** A request packet with provenance left `host`. */
+  /**
+   * A request packet with provenance left `host`. The first transmission is remembered by reference,
+   * not copied: a packet belongs to the network once transmitted and nobody writes to it again (the
+   * engine gathers every transmission into a buffer of its own), so its payload is exactly the bytes
+   * that went on the wire.
+   */
   onTransmit(
     host: string,
     packet: RocePacket,
@@ -69,12 +80,7 @@ export class ExposureTracker {
     provenance: TxProvenance,
     nowNs: number,
   ): void {
-    const key = `${route.srcIp}|${provenance.qpn}`;
-    let psns = this.#byQp.get(key);
-    if (!psns) {
-      psns = new Map();
-      this.#byQp.set(key, psns);
-    }
+    const psns = this.psnsOf(route.srcIp, provenance.qpn, true)!;
     const first = psns.get(provenance.psn);
     if (!first) {
       if (psns.size >= this.maxPerQp) {
@@ -84,13 +90,13 @@ export class ExposureTracker {
       psns.set(provenance.psn, {
         psn: provenance.psn,
         timeNs: nowNs,
-        payload: packet.payload.slice(),
-        sources: provenance.sources.map((s) => ({ ...s })),
+        payload: packet.payload,
+        sources: provenance.sources,
       });
       return;
     }
-    const diff = compare(first.payload, packet.payload);
-    if (!diff) return;
+    if (sameBytes(first.payload, packet.payload)) return;
+    const diff = compare(first.payload, packet.payload)!;
     const firstOwners = new Set(first.sources.map((s) => s.owner));
     const owners: (string | null)[] = [];
     for (const s of provenance.sources) {
@@ -123,7 +129,7 @@ export class ExposureTracker {
   /** An acknowledgement travelling back to the requester forgets the PSNs it covers. */
   onResponse(packet: RocePacket, route: PacketRoute): void {
     if (!packet.aeth) return;
-    const psns = this.#byQp.get(`${route.dstIp}|${packet.bth.destQp}`);
+    const psns = this.psnsOf(route.dstIp, packet.bth.destQp, false);
     if (!psns || psns.size === 0) return;
     const ackPsn = packet.bth.psn;
     const inclusive = classifyAeth(packet.aeth.syndrome).type === 'ACK';
@@ -137,9 +143,32 @@ export class ExposureTracker {
   /** PSNs currently remembered (all QPs). */
   get tracked(): number {
     let n = 0;
-    for (const psns of this.#byQp.values()) n += psns.size;
+    for (const qps of this.#byIp.values()) for (const psns of qps.values()) n += psns.size;
     return n;
   }
+
+  private psnsOf(ip: string, qpn: number, create: boolean): QpPsns | undefined {
+    let qps = this.#byIp.get(ip);
+    if (!qps) {
+      if (!create) return undefined;
+      qps = new Map();
+      this.#byIp.set(ip, qps);
+    }
+    let psns = qps.get(qpn);
+    if (!psns && create) {
+      psns = new Map();
+      qps.set(qpn, psns);
+    }
+    return psns;
+  }
+}
+
+/** memcmp: most retransmissions carry the same bytes, and this is the per-retransmission cost. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return (
+    a.length === b.length &&
+    Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length))
+  );
 }
 
 function compare(a: Uint8Array, b: Uint8Array): { at: number; count: number } | undefined {

@@ -20,16 +20,32 @@ export interface CapturedFrame {
   frame: Uint8Array;
 }
 
+/** A transmitted packet waiting to be encoded: the pcap is built when someone reads the frames. */
+interface PendingFrame {
+  readonly timeNs: number;
+  readonly packet: RocePacket;
+  readonly srcIp: string;
+  readonly dstIp: string;
+  readonly srcQpn: number;
+  readonly identification: number;
+}
+
 /**
  * The mirror port of the simulated fabric: it sees every packet a host hands to the network — before
  * the fault plan acts on it, so dropped packets and retransmissions are both in the capture — and
  * keeps frames for pcap export, one record per packet with its fate, the exposures found by comparing
  * retransmissions with first transmissions, and the DMA faults the IOMMU models reported.
+ *
+ * Frames are encoded (Ethernet/IPv4/UDP headers, ICRC) when `frames` or `pcap()` is first read after a
+ * capture, not per packet: a run that never exports its capture never pays for it. The packets are
+ * kept as they were transmitted — a transmitted packet is never written to again — so the bytes are
+ * the same as if they had been encoded on the spot.
  */
 export class WireTap {
   readonly records: TapRecord[] = [];
-  readonly frames: CapturedFrame[] = [];
   readonly dmaFaults: DmaFaultRecord[] = [];
+  readonly #frames: CapturedFrame[] = [];
+  readonly #pending: PendingFrame[] = [];
   readonly #tracker = new ExposureTracker();
   readonly #ipId = new Map<string, number>();
   readonly #macs = new Map<string, string>();
@@ -53,6 +69,12 @@ export class WireTap {
     return this.#tracker.exposures;
   }
 
+  /** Every captured frame so far, in capture order (encoded now if not yet). */
+  get frames(): CapturedFrame[] {
+    if (this.#pending.length > 0) this.encodePending();
+    return this.#frames;
+  }
+
   /** Record one transmitted packet; returns its record (for the fabric to set the fate) when records are kept. */
   capture(
     from: string,
@@ -67,17 +89,13 @@ export class WireTap {
       // IPv4 Identification counts per source address, as a host's IP stack does: deterministic per run.
       const id = this.#ipId.get(route.srcIp) ?? 0;
       this.#ipId.set(route.srcIp, (id + 1) & 0xffff);
-      this.frames.push({
+      this.#pending.push({
         timeNs: nowNs,
-        frame: encodeFrame({
-          srcMac: this.mac(route.srcIp),
-          dstMac: this.mac(route.dstIp),
-          srcIp: route.srcIp,
-          dstIp: route.dstIp,
-          srcQpn: route.srcQpn,
-          packet,
-          identification: id,
-        }),
+        packet,
+        srcIp: route.srcIp,
+        dstIp: route.dstIp,
+        srcQpn: route.srcQpn,
+        identification: id,
       });
     }
     if (this.#forensics && provenance) this.#tracker.onTransmit(from, packet, route, provenance, nowNs);
@@ -121,6 +139,31 @@ export class WireTap {
   /** PSNs the forensics still remembers (awaiting acknowledgement). */
   get trackedPsns(): number {
     return this.#tracker.tracked;
+  }
+
+  private encodePending(): void {
+    const pending = this.#pending;
+    let i = 0;
+    try {
+      for (; i < pending.length; i++) {
+        const p = pending[i]!;
+        this.#frames.push({
+          timeNs: p.timeNs,
+          frame: encodeFrame({
+            srcMac: this.mac(p.srcIp),
+            dstMac: this.mac(p.dstIp),
+            srcIp: p.srcIp,
+            dstIp: p.dstIp,
+            srcQpn: p.srcQpn,
+            packet: p.packet,
+            identification: p.identification,
+          }),
+        });
+      }
+    } finally {
+      // A packet that cannot be encoded stays at the head: every later read throws its RoceEncodeError.
+      pending.splice(0, i);
+    }
   }
 
   private mac(ip: string): string {
