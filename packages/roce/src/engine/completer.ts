@@ -47,7 +47,9 @@ export class Completer implements LocalOpSink {
     }
     const p = packet.bth.psn;
     // A response must be for a PSN already sent; anything else is a ghost or a very old duplicate.
-    if (psnDiff(p, ctx.psn) >= 0) {
+    // Compare with the highest PSN ever sent, not ctx.psn: after a go-back-N rewind, responses to the
+    // first pass still arrive (in real time, before the requester has resent anything) and count.
+    if (psnDiff(p, ctx.sentEnd) >= 0) {
       stats.droppedBadPackets.inc();
       return;
     }
