@@ -1,4 +1,9 @@
-import type { DependencyContainer } from 'tsyringe';
+import 'reflect-metadata';
+import {
+  type DependencyContainer,
+  instanceCachingFactory,
+  instancePerContainerCachingFactory,
+} from 'tsyringe';
 import { PHYSICAL_MEMORY, PhysicalMemory } from './memory/physical-memory.js';
 import { RANDOM } from './random/random.js';
 import { createRandom } from './random/xoshiro128.js';
@@ -18,33 +23,6 @@ export interface KernelOptions {
   memoryPages?: number;
 }
 
-/*
- * Same semantics as tsyringe's instanceCachingFactory / instancePerContainerCachingFactory, written
- * here so that importing @rdmalab/kernel loads no tsyringe runtime (which demands reflect-metadata
- * before anything else): only a composition root that builds containers needs that polyfill.
- */
-function cacheOnce<T>(make: (c: DependencyContainer) => T): (c: DependencyContainer) => T {
-  let made: { value: T } | undefined;
-  return (c) => {
-    made ??= { value: make(c) };
-    return made.value;
-  };
-}
-
-function cachePerContainer<T extends object>(
-  make: (c: DependencyContainer) => T,
-): (c: DependencyContainer) => T {
-  const byContainer = new WeakMap<DependencyContainer, T>();
-  return (c) => {
-    let value = byContainer.get(c);
-    if (value === undefined) {
-      value = make(c);
-      byContainer.set(c, value);
-    }
-    return value;
-  };
-}
-
 export const DEFAULT_SEED = 1;
 export const DEFAULT_MEMORY_PAGES = 4096;
 
@@ -61,13 +39,15 @@ export function registerKernel(container: DependencyContainer, options: KernelOp
   }
   const random = createRandom(seed); // validate the seed now, not on first resolve
   container.register<Scheduler>(SCHEDULER, {
-    useFactory: cacheOnce(() => (clock === 'real' ? new RealScheduler() : new VirtualScheduler())),
+    useFactory: instanceCachingFactory(() =>
+      clock === 'real' ? new RealScheduler() : new VirtualScheduler(),
+    ),
   });
   container.register(CLOCK, { useFactory: (c) => c.resolve(SCHEDULER) });
-  container.register(RANDOM, { useFactory: cacheOnce(() => random) });
-  container.register(TRACER, { useFactory: cacheOnce((c) => new Tracer(c.resolve(CLOCK))) });
+  container.register(RANDOM, { useFactory: instanceCachingFactory(() => random) });
+  container.register(TRACER, { useFactory: instanceCachingFactory((c) => new Tracer(c.resolve(CLOCK))) });
   container.register(PHYSICAL_MEMORY, {
-    useFactory: cachePerContainer(() => new PhysicalMemory({ totalPages: memoryPages })),
+    useFactory: instancePerContainerCachingFactory(() => new PhysicalMemory({ totalPages: memoryPages })),
   });
-  container.register(COUNTERS, { useFactory: cachePerContainer(() => new Counters()) });
+  container.register(COUNTERS, { useFactory: instancePerContainerCachingFactory(() => new Counters()) });
 }

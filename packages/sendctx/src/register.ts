@@ -1,5 +1,6 @@
+import 'reflect-metadata';
 import { COUNTERS, type Counters, SCHEDULER } from '@rdmalab/kernel';
-import type { DependencyContainer } from 'tsyringe';
+import { type DependencyContainer, instancePerContainerCachingFactory } from 'tsyringe';
 import { SendctxError } from './errors.js';
 import { SendctxRing } from './ring.js';
 import { type RingFactoryOptions, SENDCTX_RING_FACTORY, type SendctxRingFactory } from './ring-factory.js';
@@ -15,24 +16,6 @@ export interface SendctxOptions {
   wakeup?: 'unconditional' | 'flag-bit';
   /** For `flag-bit`: virtual ns between the empty `get` and the RPC layer's sleep. Default 0. */
   flagBitSleepAfterNs?: number;
-}
-
-/*
- * Per-container caching written here (as in @rdmalab/kernel) so that importing this package
- * loads no tsyringe runtime: only a composition root needs reflect-metadata.
- */
-function cachePerContainer<T extends object>(
-  make: (c: DependencyContainer) => T,
-): (c: DependencyContainer) => T {
-  const byContainer = new WeakMap<DependencyContainer, T>();
-  return (c) => {
-    let value = byContainer.get(c);
-    if (value === undefined) {
-      value = make(c);
-      byContainer.set(c, value);
-    }
-    return value;
-  };
 }
 
 /**
@@ -56,14 +39,14 @@ export function registerSendctx(container: DependencyContainer, options: Sendctx
     );
   }
   container.register<WakeupPolicy>(WAKEUP_POLICY, {
-    useFactory: cachePerContainer((c) =>
+    useFactory: instancePerContainerCachingFactory((c) =>
       wakeup === 'flag-bit'
         ? new FlagBitWakeup({ scheduler: c.resolve(SCHEDULER), sleepAfterNs: flagBitSleepAfterNs })
         : new UnconditionalWakeup(),
     ),
   });
   container.register<SendctxRingFactory>(SENDCTX_RING_FACTORY, {
-    useFactory: cachePerContainer((c) => {
+    useFactory: instancePerContainerCachingFactory((c) => {
       const counters: Counters | undefined = c.isRegistered(COUNTERS, true) ? c.resolve(COUNTERS) : undefined;
       return {
         create<TSge, TReq>(ringOptions: RingFactoryOptions<TSge, TReq>): SendctxRing<TSge, TReq> {
