@@ -11,6 +11,7 @@ import { CmAgent, type CmAgentOptions, IdentityIommu, SoftDevice } from '@rdmala
 import { type DeviceAttributes, type Mtu, mtuBytes, type VerbsHost } from '@rdmalab/verbs';
 import { RxeError } from '../errors.js';
 import { UdpLink, type UdpLinkOptions } from '../link/udp-link.js';
+import { IoFirstScheduler } from './io-first-scheduler.js';
 import { resolvePathMtu } from './path-mtu.js';
 
 /** Host memory by default: 4096 pages = 16 MiB. */
@@ -28,7 +29,10 @@ export interface RxeHostOptions {
   /** Host memory to register from, or its size in pages (default 4096 = 16 MiB). */
   memory?: PhysicalMemory;
   memoryPages?: number;
-  /** A real-time scheduler to share (default: a RealScheduler of the host's own, closed by close()). */
+  /**
+   * A real-time scheduler to share (default: a RealScheduler of the host's own, closed by close()). The
+   * host runs the engine on an IoFirstScheduler over it, so timers never overtake arrived datagrams.
+   */
   scheduler?: Scheduler;
   /** Device limits beyond rxe's defaults. */
   attrs?: Partial<DeviceAttributes>;
@@ -51,6 +55,7 @@ export class RxeHost implements VerbsHost {
   readonly name: string;
   readonly ip: string;
   readonly memory: PhysicalMemory;
+  /** The engine's scheduler: the real one, with expired timers ordered after pending I/O. */
   readonly scheduler: Scheduler;
   readonly link: UdpLink;
   readonly device: SoftDevice;
@@ -60,6 +65,7 @@ export class RxeHost implements VerbsHost {
   /** Resolves when the UDP socket is bound; rejects with RxeError EADDRINUSE / EADDRNOTAVAIL / EIO. */
   readonly ready: Promise<void>;
   readonly #ownsScheduler: boolean;
+  readonly #realScheduler: Scheduler;
 
   constructor(options: RxeHostOptions) {
     if (options === null || typeof options !== 'object')
@@ -74,7 +80,8 @@ export class RxeHost implements VerbsHost {
         name: `${this.name}.memory`,
       });
     this.#ownsScheduler = options.scheduler === undefined;
-    this.scheduler = options.scheduler ?? new RealScheduler();
+    this.#realScheduler = options.scheduler ?? new RealScheduler();
+    this.scheduler = new IoFirstScheduler(this.#realScheduler);
     this.link = new UdpLink({
       ...options.link,
       ip: options.ip,
@@ -111,7 +118,7 @@ export class RxeHost implements VerbsHost {
 
   /** Close the socket and, if the host made its own scheduler, cancel every timer. Idempotent. */
   async close(): Promise<void> {
-    if (this.#ownsScheduler) (this.scheduler as RealScheduler).close();
+    if (this.#ownsScheduler) (this.#realScheduler as RealScheduler).close();
     await this.link.close();
   }
 }

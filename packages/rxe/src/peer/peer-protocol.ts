@@ -59,6 +59,6 @@ export function peerRequest(op: number, ...fields: number[]): Uint8Array {
   const out = new Uint8Array(1 + 4 * fields.length);
   const view = new DataView(out.buffer);
   out[0] = op;
-  fields.forEach((f, i) => view.setUint32(1 + 4 * i, f));
+  for (const [i, f] of fields.entries()) view.setUint32(1 + 4 * i, f);
   return out;
 }
