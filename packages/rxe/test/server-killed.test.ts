@@ -13,9 +13,18 @@ const LENGTH = 6 << 20;
 describe('the server process is killed mid-transfer', () => {
   const peers: PeerProcess[] = [];
   // Local ACK timeout 2^12 × 4.096 µs ≈ 17 ms, 3 retries: a dead peer is noticed within ~70 ms.
-  const host = new RxeHost({ ip: CLIENT_IP, memoryPages: 4096, cm: { ackTimeout: 12, responseTimeout: 16, maxCmRetries: 3 } });
+  const host = new RxeHost({
+    ip: CLIENT_IP,
+    memoryPages: 4096,
+    cm: { ackTimeout: 12, responseTimeout: 16, maxCmRetries: 3 },
+  });
   const connect = () =>
-    PeerClient.connect(host, { server: { ip: SERVER_IP, port: PORT }, retryCount: 3, bufferBytes: 8 << 20, chunkBytes: 128 << 10 });
+    PeerClient.connect(host, {
+      server: { ip: SERVER_IP, port: PORT },
+      retryCount: 3,
+      bufferBytes: 8 << 20,
+      chunkBytes: 128 << 10,
+    });
 
   afterAll(async () => {
     for (const peer of peers) await peer.stop();
@@ -42,7 +51,9 @@ describe('the server process is killed mid-transfer', () => {
     await killed;
     expect(failure).toBeInstanceOf(PeerOperationError);
     expect((failure as PeerOperationError).code).toBe('RETRY_EXC_ERR');
-    expect((failure as Error).message).toMatch(/RDMA WRITE .* to 127\.0\.4\.2 failed with RETRY_EXC_ERR: the peer stopped acknowledging/);
+    expect((failure as Error).message).toMatch(
+      /RDMA WRITE .* to 127\.0\.4\.2 failed with RETRY_EXC_ERR: the peer stopped acknowledging/,
+    );
     expect(first.failure?.code).toBe('RETRY_EXC_ERR');
     first.close();
 
