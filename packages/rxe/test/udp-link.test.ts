@@ -2,7 +2,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { encodeUdpPayload, makeBth, Opcode, type RocePacket } from '@rdmalab/roce';
 import { AccessFlags, QpState, SendFlags, WrOpcode } from '@rdmalab/verbs';
-import { connectRcPair, type RcPair } from '@rdmalab/verbs/conformance';
+import { type ConformanceHarness, connectRcPair, type RcPair } from '@rdmalab/verbs/conformance';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RxeError } from '../src/errors.js';
 import { RxeHost, type RxeHostOptions } from '../src/host/rxe-host.js';
@@ -40,6 +40,16 @@ async function injector(): Promise<Socket & { sendTo(bytes: Uint8Array, ip: stri
   });
 }
 
+/** What connectRcPair needs: the two hosts (and a real-time settle). */
+function harness(a: RxeHost, b: RxeHost): ConformanceHarness {
+  return {
+    a: { device: a.device, ip: a.ip },
+    b: { device: b.device, ip: b.ip },
+    settle: (predicate, { timeoutMs }) => waitUntil(predicate, timeoutMs),
+    dispose() {},
+  };
+}
+
 function sendOnly(destQp: number, psn: number, payload: Uint8Array): RocePacket {
   return { bth: makeBth({ opcode: Opcode.RC_SEND_ONLY, destQp, psn, ackReq: true }), payload };
 }
@@ -71,7 +81,7 @@ describe('UDP link', () => {
 
   it('drops and counts garbage, bad ICRCs, unknown QPNs and packets for a QP not ready — then carries on', async () => {
     const { a, b } = await hosts();
-    const pair: RcPair = connectRcPair({ a: { device: a.device, ip: A }, b: { device: b.device, ip: B } });
+    const pair: RcPair = connectRcPair(harness(a, b));
     const spare = b.device.allocPd().createQp({
       type: 'RC',
       sendCq: pair.b.sendCq,
@@ -113,10 +123,7 @@ describe('UDP link', () => {
   it('a burst that overflows the receive buffer still completes intact via retransmission', async () => {
     // b's socket holds ~16 4 KiB datagrams; 128 PSNs in flight overflow it every window.
     const { a, b } = await hosts({ a: { mtu: 4096 }, b: { mtu: 4096, link: { recvBufferBytes: 64 << 10 } } });
-    const pair = connectRcPair(
-      { a: { device: a.device, ip: A }, b: { device: b.device, ip: B } },
-      { pathMtu: 5, timeout: 14, retryCnt: 7 },
-    );
+    const pair = connectRcPair(harness(a, b), { pathMtu: 5, timeout: 14, retryCnt: 7 });
     const length = 2 << 20;
     const src = PageBuffer.register(a.memory, pair.a.pd, length, AccessFlags.LOCAL_WRITE, 'burst-src');
     const dst = PageBuffer.register(
