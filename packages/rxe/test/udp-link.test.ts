@@ -50,6 +50,12 @@ function harness(a: RxeHost, b: RxeHost): ConformanceHarness {
   };
 }
 
+/** Poll the pair's CQs into their logs, then check. */
+function reaped(pair: RcPair, check: () => boolean): boolean {
+  pair.reap();
+  return check();
+}
+
 function sendOnly(destQp: number, psn: number, payload: Uint8Array): RocePacket {
   return { bth: makeBth({ opcode: Opcode.RC_SEND_ONLY, destQp, psn, ackReq: true }), payload };
 }
@@ -115,7 +121,7 @@ describe('UDP link', () => {
     pair.a.qp.postSend([
       { wrId: 2, opcode: WrOpcode.SEND, flags: SendFlags.SIGNALED, sgList: [src.sge(0, 3000)] },
     ]);
-    expect(await waitUntil(() => (pair.reap(), pair.b.recvs.entries.length === 1), 2000)).toBe(true);
+    expect(await waitUntil(() => reaped(pair, () => pair.b.recvs.entries.length === 1), 2000)).toBe(true);
     expect(pair.b.recvs.summaries()).toEqual([{ wrId: 1, status: 'SUCCESS', opcode: 'RECV', byteLen: 3000 }]);
     expect(sha256(dst.read(0, 3000))).toBe(sha256(patternBytes(3, 0, 3000)));
   });
@@ -145,7 +151,7 @@ describe('UDP link', () => {
         rdma: { remoteAddr: dst.mr.iova, rkey: dst.mr.rkey },
       },
     ]);
-    expect(await waitUntil(() => (pair.reap(), pair.a.sends.entries.length === 1), 15_000)).toBe(true);
+    expect(await waitUntil(() => reaped(pair, () => pair.a.sends.entries.length === 1), 15_000)).toBe(true);
     expect(pair.a.sends.summaries()).toEqual([{ wrId: 9, status: 'SUCCESS', opcode: 'RDMA_WRITE' }]);
     expect(sha256(dst.read(0, length))).toBe(sha256(bytes));
     expect(udpRcvbufErrors() - dropsBefore, 'the kernel dropped datagrams').toBeGreaterThan(0);
