@@ -3,6 +3,7 @@ import type { AccessFlags, WcOpcode, WcStatus } from '@rdmalab/verbs';
 import type { PacketLink, PacketRoute } from '../link/packet-link.js';
 import type { EngineStats } from './engine-stats.js';
 import type { LocalMemory } from './local-memory.js';
+import { PayloadPool } from './payload-pool.js';
 import type { RecvWqe } from './recv-wqe.js';
 import type { SendWqe } from './send-wqe.js';
 import { WqeQueue } from './wqe-queue.js';
@@ -61,6 +62,8 @@ export interface EngineEnv {
   memory: LocalMemory;
   stats: EngineStats;
   hooks: EngineHooks;
+  /** Buffers for outgoing payloads, shared by a device's QPs (default: one of the QP's own). */
+  payloads?: PayloadPool;
 }
 
 /** One READ the responder accepted, kept to replay duplicates (rxe struct resp_res). */
@@ -126,11 +129,14 @@ export class RcContext {
   writeOffset = 0;
   readonly readResources: ReadResource[] = [];
   nextReadResource = 0;
+  readonly payloads: PayloadPool;
 
   constructor(
     readonly qpn: number,
     readonly env: EngineEnv,
-  ) {}
+  ) {
+    this.payloads = env.payloads ?? new PayloadPool();
+  }
 
   /** The track name tracepoints use for this QP. */
   get track(): string {

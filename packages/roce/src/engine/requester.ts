@@ -3,7 +3,6 @@ import type { TxProvenance } from '../link/packet-link.js';
 import { Opcode, SEGMENT_OPCODES, type SegmentedMessage, segmentPosition } from '../wire/opcodes.js';
 import { makeBth, type RocePacket } from '../wire/packet.js';
 import type { DmaSource } from './local-memory.js';
-import { PayloadSlab } from './payload-slab.js';
 import { psnAdd, psnDiff } from './psn.js';
 import type { RcContext } from './rc-context.js';
 import { MAX_PKT_PER_ACK, MAX_UNACKED_PSNS } from './rc-limits.js';
@@ -25,7 +24,6 @@ export interface LocalOpSink {
  */
 export class Requester {
   private readonly boundRun = () => this.run();
-  private readonly slab = new PayloadSlab();
   private readonly boundTimer = () => this.onTimer();
   /** Called when the local ACK timer expires with PSNs outstanding. */
   onTimeout: () => void = () => {};
@@ -171,7 +169,7 @@ export class Requester {
       payload = EMPTY;
       sources = [];
     } else {
-      payload = this.slab.take(len);
+      payload = ctx.payloads.take(len);
       sources = [];
       // Gather now, from whatever the pages hold now: hardware never keeps a copy for retransmission.
       const status = ctx.env.memory.gather(wqe.wr.sgList, offset, payload, sources);

@@ -2,7 +2,6 @@ import { AccessFlags, WcFlags, WcOpcode, WcStatus } from '@rdmalab/verbs';
 import { type AethNakName, AethSyndrome, nakSyndrome, rnrNakSyndrome } from '../wire/aeth.js';
 import { Opcode, type OpcodeInfo, SEGMENT_OPCODES, segmentPosition } from '../wire/opcodes.js';
 import { makeBth, type RocePacket } from '../wire/packet.js';
-import { PayloadSlab } from './payload-slab.js';
 import { psnAdd, psnDiff } from './psn.js';
 import type { RcContext, ReadResource } from './rc-context.js';
 import type { RecvWqe } from './recv-wqe.js';
@@ -16,8 +15,6 @@ const EMPTY = new Uint8Array(0);
  * access checks, invalidates on SEND_WITH_INV, and ACKs every request that asked for one.
  */
 export class Responder {
-  private readonly slab = new PayloadSlab();
-
   constructor(private readonly ctx: RcContext) {}
 
   onRequest(packet: RocePacket, info: OpcodeInfo): void {
@@ -238,7 +235,7 @@ export class Responder {
     for (let k = from; k < res.npkts; k++) {
       const offset = k * mtu;
       const len = Math.min(mtu, res.length - offset);
-      const payload = len > 0 ? this.slab.take(len) : EMPTY;
+      const payload = len > 0 ? ctx.payloads.take(len) : EMPTY;
       if (len > 0 && !ctx.env.memory.readRemote(res.rkey, res.va + offset, payload, undefined)) {
         this.classC('REMOTE_ACCESS_ERROR', undefined, psnAdd(res.firstPsn, k), 'READ source faulted');
         return;

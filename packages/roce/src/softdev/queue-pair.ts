@@ -20,6 +20,7 @@ import {
 } from '@rdmalab/verbs';
 import type { EngineStats } from '../engine/engine-stats.js';
 import type { LocalMemory } from '../engine/local-memory.js';
+import type { PayloadPool } from '../engine/payload-pool.js';
 import type { EngineEnv, RcParams, RecvCompletion } from '../engine/rc-context.js';
 import { RcEngine } from '../engine/rc-engine.js';
 import { RecvWqe } from '../engine/recv-wqe.js';
@@ -57,6 +58,8 @@ export interface QpHost {
   readonly maxQpRdAtom: number;
   readonly maxQpInitRdAtom: number;
   readonly sqRetirement: SqRetirement;
+  /** The device's outgoing payload buffers, shared by its QPs. */
+  readonly payloads: PayloadPool;
   txDelayNs(): number;
   qpAsyncEvent(qp: SoftQueuePair, type: AsyncEventType): void;
   qpDestroyed(qp: SoftQueuePair): void;
@@ -93,6 +96,7 @@ export class SoftQueuePair implements QueuePair, CompletionReaper {
       link: host.link,
       memory,
       stats: host.stats,
+      payloads: host.payloads,
       hooks: {
         completeSend: (wqe) => this.completeSend(wqe),
         completeRecv: (wqe, c) => this.completeRecv(wqe, c),

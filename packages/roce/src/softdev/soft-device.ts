@@ -13,6 +13,7 @@ import {
   VerbsError,
 } from '@rdmalab/verbs';
 import { EngineStats } from '../engine/engine-stats.js';
+import { PayloadPool } from '../engine/payload-pool.js';
 import type { PacketLink, PacketRoute } from '../link/packet-link.js';
 import { GSI_QPN } from '../wire/constants.js';
 import type { RocePacket } from '../wire/packet.js';
@@ -66,6 +67,8 @@ export class SoftDevice implements Device, CqHost, PdHost, QpHost {
   readonly sqRetirement: SqRetirement;
   readonly stats: EngineStats;
   readonly table: MrTable;
+  /** @internal Outgoing payload buffers of every QP of this device. */
+  readonly payloads = new PayloadPool();
   private readonly qps = new Map<number, { qp: SoftQueuePair; pd: SoftProtectionDomain }>();
   private readonly asyncHandlers: ((event: AsyncEvent) => void)[] = [];
   private readonly processingDelayNs: ((kind: 'rx' | 'tx') => number) | undefined;
@@ -137,6 +140,16 @@ export class SoftDevice implements Device, CqHost, PdHost, QpHost {
   sendGsi(packet: RocePacket, route: PacketRoute): void {
     this.stats.txPackets.inc();
     this.link.transmit(packet, route);
+  }
+
+  /**
+   * Backend-facing: the network is done with `packet`, which this device transmitted — it was delivered
+   * once and processed, or dropped, and no reference to it is kept anywhere — so its payload buffer may
+   * carry a later transmission (which gathers into it afresh). Optional: a link that never calls it
+   * gets a fresh buffer for every packet. Payloads this device did not hand out are ignored.
+   */
+  recyclePayload(packet: RocePacket): void {
+    if (packet.payload.length > 0) this.payloads.recycle(packet.payload);
   }
 
   /** Look up a QP by number (the CM agent drives its state transitions). */
