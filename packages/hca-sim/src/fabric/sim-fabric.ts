@@ -123,6 +123,8 @@ export class SimFabric implements PacketSwitch {
   readonly #link: ResolvedLink;
   readonly #plan: FaultPlan;
   readonly #tracer: Tracer | undefined;
+  /** Nobody keeps a packet after the switch is done with it: payload buffers go back to their HCA. */
+  readonly #recycle: boolean;
 
   constructor(options: SimFabricOptions = {}) {
     const seed = options.seed ?? 1;
@@ -133,6 +135,7 @@ export class SimFabric implements PacketSwitch {
     this.#link = resolveLink('link', options.link, DEFAULT_RESOLVED_LINK);
     const tap = options.tap === false ? undefined : new WireTap(options.tap ?? {});
     this.tap = tap?.active ? tap : undefined;
+    this.#recycle = this.tap === undefined || !this.tap.holdsPackets;
     this.faults = new FaultInjector(this.random.fork('faults'), (ref) => this.resolveHost(ref));
     this.#plan = options.faults ?? {};
     for (const rule of this.#plan.rules ?? []) this.faults.addRule(rule);
@@ -356,23 +359,27 @@ export class SimFabric implements PacketSwitch {
     if (!dst) {
       stats.noRoute++;
       setFate(record, 'no-route');
+      this.discard(src, packet);
       return;
     }
     const ipBytes = IPV4_UDP_BYTES + transportBytes(packet);
     if (ipBytes > src.linkParams.mtu || ipBytes > dst.linkParams.mtu) {
       stats.oversize++;
       setFate(record, 'oversize');
+      this.discard(src, packet);
       return;
     }
     if (this.faults.hasPartitions && this.faults.partitioned(route.srcIp, route.dstIp, now)) {
       stats.partitioned++;
       setFate(record, 'partitioned');
+      this.discard(src, packet);
       return;
     }
     const decision: FaultDecision = this.faults.hasRules ? this.faults.decide(packet, route, now) : PASS;
     if (decision.kind === 'drop') {
       stats.dropped++;
       setFate(record, 'dropped', decision.rule);
+      this.discard(src, packet);
       return;
     }
     const frameBytes = ipBytes + ETH_IPV4_UDP_BYTES - IPV4_UDP_BYTES;
@@ -401,7 +408,9 @@ export class SimFabric implements PacketSwitch {
       default:
         break;
     }
-    this.deliverAt(arrive, dst, packet, route);
+    // Delivered exactly once (not duplicated, not held): its buffer can be recycled after delivery.
+    if (this.#recycle && decision.kind !== 'duplicate') this.deliverOnce(arrive, src, dst, packet, route);
+    else this.deliverAt(arrive, dst, packet, route);
     // Reordering is rare: the direction key is only built while some packet is held back.
     if (this.#held.size > 0) this.releaseHeld(`${from}>${dst.name}`, arrive);
   }
@@ -410,6 +419,27 @@ export class SimFabric implements PacketSwitch {
     this.scheduler.setTimerAt(Math.max(atNs, this.scheduler.now()), () =>
       this.deliverNow(dst, packet, route),
     );
+  }
+
+  private deliverOnce(
+    atNs: number,
+    src: SimHost,
+    dst: SimHost,
+    packet: RocePacket,
+    route: PacketRoute,
+  ): void {
+    this.scheduler.setTimerAt(Math.max(atNs, this.scheduler.now()), () => {
+      // The HCA processes an arriving packet on the spot unless it has a receive processing delay
+      // (then its own timer still holds the packet): mirrors SoftDevice's receive.
+      const processedNow = !(dst.processingDelay.rxNs > 0);
+      this.deliverNow(dst, packet, route);
+      if (processedNow) src.device.recyclePayload(packet);
+    });
+  }
+
+  /** A packet the network will never deliver: its buffer can carry a later one. */
+  private discard(src: SimHost, packet: RocePacket): void {
+    if (this.#recycle) src.device.recyclePayload(packet);
   }
 
   private deliverNow(dst: SimHost, packet: RocePacket, route: PacketRoute): void {

@@ -65,6 +65,15 @@ export class WireTap {
     return this.#pcap || this.#records || this.#forensics;
   }
 
+  /**
+   * @internal Whether the tap keeps the packets it sees (pcap frames are encoded from them later;
+   * forensics compares retransmissions with first transmissions): the fabric then never recycles
+   * their payload buffers.
+   */
+  get holdsPackets(): boolean {
+    return this.#pcap || this.#forensics;
+  }
+
   get exposures(): readonly Exposure[] {
     return this.#tracker.exposures;
   }
