@@ -409,7 +409,11 @@ export class NfsMount {
     let cookie = 0n;
     let cookieverf: Uint8Array = ZERO_VERF;
     for (;;) {
-      const res = await this.nfs.call(READDIR3, { dir, cookie, cookieverf, count: this.dirBytes });
+      const res = await this.nfs.call(
+        READDIR3,
+        { dir, cookie, cookieverf, count: this.dirBytes },
+        { resultMaxBytes: this.dirBytes }, // count bounds READDIR3resok (RFC 1813 §3.3.16)
+      );
       if (res.status !== 0) throw new NfsStatusFailure(res.status, 'READDIR');
       for (const e of res.ok.entries) if (e.name !== '.' && e.name !== '..') yield e;
       if (res.ok.eof) return;
@@ -424,13 +428,17 @@ export class NfsMount {
     let cookie = 0n;
     let cookieverf: Uint8Array = ZERO_VERF;
     for (;;) {
-      const res = await this.nfs.call(READDIRPLUS3, {
-        dir,
-        cookie,
-        cookieverf,
-        dircount: this.dirBytes,
-        maxcount: this.dirBytes * 4,
-      });
+      const res = await this.nfs.call(
+        READDIRPLUS3,
+        {
+          dir,
+          cookie,
+          cookieverf,
+          dircount: this.dirBytes,
+          maxcount: this.dirBytes * 4,
+        },
+        { resultMaxBytes: this.dirBytes * 4 }, // maxcount bounds READDIRPLUS3resok (RFC 1813 §3.3.17)
+      );
       if (res.status !== 0) throw new NfsStatusFailure(res.status, 'READDIRPLUS');
       for (const e of res.ok.entries) if (e.name !== '.' && e.name !== '..') yield e;
       if (res.ok.eof) return;

@@ -5,6 +5,11 @@ import { Nfs3Stat } from '../constants.js';
 export interface Nfs3CallOptions {
   /** READ: pages the data lands in (the transport may place it there directly). */
   readonly replyPages?: XdrPageRange;
+  /**
+   * The largest results this call can bring, bytes (READDIR's count): an RDMA transport sizes
+   * the reply chunk by it. Default: the reply pages plus headers, or the transport's default.
+   */
+  readonly resultMaxBytes?: number;
   readonly signal?: AbortSignal;
 }
 
@@ -12,7 +17,7 @@ export interface Nfs3CallOptions {
 const JUKEBOX_RETRIES = 8;
 const JUKEBOX_FIRST_DELAY_MS = 10;
 
-/** Bytes of RPC and NFS header around a READ reply's data (reply header, post_op_attr, count, eof). */
+/** Bytes of RPC and NFS header around a READ reply's data (reply header, post_op_attr, count, eof), or around a READDIR result. */
 const READ_REPLY_OVERHEAD = 256;
 
 /**
@@ -33,7 +38,11 @@ export class Nfs3Rpc {
         decodeResult: (dec) => c.decodeRes(dec, { readInto: options.replyPages }),
         replyPages: options.replyPages,
         replyMaxBytes:
-          options.replyPages === undefined ? undefined : options.replyPages.length + READ_REPLY_OVERHEAD,
+          options.resultMaxBytes !== undefined
+            ? options.resultMaxBytes + READ_REPLY_OVERHEAD
+            : options.replyPages === undefined
+              ? undefined
+              : options.replyPages.length + READ_REPLY_OVERHEAD,
         signal: options.signal,
       });
       if (!isJukebox(res) || attempt >= JUKEBOX_RETRIES) return res;
