@@ -1,5 +1,13 @@
 import 'reflect-metadata';
-import { type FaultPlan, createSimHostContainer, registerHcaSim, SIM_FABRIC, SIM_HOST, type SimFabric, type SimHost } from '@rdmalab/hca-sim';
+import {
+  createSimHostContainer,
+  type FaultPlan,
+  registerHcaSim,
+  SIM_FABRIC,
+  SIM_HOST,
+  type SimFabric,
+  type SimHost,
+} from '@rdmalab/hca-sim';
 import { PAGE_SIZE, registerKernel } from '@rdmalab/kernel';
 import {
   type ClientTransport,
@@ -48,9 +56,17 @@ export interface NfsRdmaStack {
   readonly server: NfsServer;
   readonly driver: VirtualTimeDriver;
   /** Mount the server's /export over "rdma" (MOUNT too), driven through virtual time. */
-  mount(options: { cacheBytes: number; rsize?: number; wsize?: number; dirBytes?: number }): Promise<NfsMount>;
+  mount(options: {
+    cacheBytes: number;
+    rsize?: number;
+    wsize?: number;
+    dirBytes?: number;
+  }): Promise<NfsMount>;
   /** Client-side xprtrdma counters summed over every RDMA connection the mounts made. */
-  clientStats(): Pick<XprtRdmaStats, 'read_chunk_count' | 'write_chunk_count' | 'reply_chunk_count' | 'total_rdma_request' | 'total_rdma_reply'>;
+  clientStats(): Pick<
+    XprtRdmaStats,
+    'read_chunk_count' | 'write_chunk_count' | 'reply_chunk_count' | 'total_rdma_request' | 'total_rdma_reply'
+  >;
   close(): Promise<void>;
 }
 

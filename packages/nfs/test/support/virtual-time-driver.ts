@@ -80,7 +80,10 @@ export class VirtualTimeDriver {
           // Nothing scheduled: the waiters may still be on real I/O or timers; give them wall time.
           idleSince ??= Date.now();
           if (Date.now() - idleSince > this.#stallMs) {
-            this.#failAll('EDEADLK', `nothing scheduled in virtual time for ${this.#stallMs} ms of wall time`);
+            this.#failAll(
+              'EDEADLK',
+              `nothing scheduled in virtual time for ${this.#stallMs} ms of wall time`,
+            );
           }
           continue;
         }
