@@ -102,6 +102,10 @@ describe('payload buffers the fabric hands back to the HCA', () => {
     expect(kept.reused).toBe(0);
     // Recycling changes where payloads live, never what happens.
     expect({ ...recycled, reused: 0 }).toEqual({ ...kept, reused: 0 });
+    // Forensics keeps copies of its own, so the packets' buffers are recycled under it too.
+    const forensic = await run({ pcap: false, forensics: true });
+    expect(forensic.reused).toBeGreaterThan(0);
+    expect({ ...forensic, reused: 0 }).toEqual({ ...kept, reused: 0 });
   });
 
   it('wait for an HCA with a receive processing delay to process the packet', async () => {
@@ -160,20 +164,21 @@ describe('the switch recycles a packet only when nothing can touch it again', ()
     ]);
   });
 
-  it('never while the tap keeps packets (pcap or forensics); records alone keep none', () => {
-    for (const tap of [
-      undefined,
-      { pcap: true, records: false, forensics: false },
-      { pcap: false, forensics: true },
-    ]) {
+  it('never while the tap keeps packets for its pcap; records and forensics (own copies) keep none', () => {
+    for (const tap of [undefined, { pcap: true, records: false, forensics: false }]) {
       const { fabric, send, events } = switchWith(tap === undefined ? {} : { tap });
       send(1);
       fabric.run();
       expect(events).toEqual(['arrive 1']);
     }
-    const { fabric, send, events } = switchWith({ tap: { pcap: false, records: true, forensics: false } });
-    send(1);
-    fabric.run();
-    expect(events).toEqual(['arrive 1', 'recycle 1']);
+    for (const tap of [
+      { pcap: false, records: true, forensics: false },
+      { pcap: false, records: true, forensics: true },
+    ]) {
+      const { fabric, send, events } = switchWith({ tap });
+      send(1);
+      fabric.run();
+      expect(events).toEqual(['arrive 1', 'recycle 1']);
+    }
   });
 });

@@ -47,10 +47,17 @@ export interface Exposure {
 interface FirstTransmission {
   readonly psn: number;
   readonly timeNs: number;
-  /** The bytes the first transmission put on the wire (the packet's own payload: see onTransmit). */
+  /** A copy of the bytes the first transmission put on the wire. */
   readonly payload: Uint8Array;
   readonly sources: readonly GatherSource[];
 }
+
+/** Payloads above this are copied into reusable blocks; smaller ones into fresh buffers of their size. */
+const BLOCK_MIN_BYTES = 512;
+/** The largest RoCE payload (IB MTU 4096), the block size. */
+const BLOCK_BYTES = 4096;
+/** Free blocks kept for reuse (4 MiB). */
+const MAX_FREE_BLOCKS = 1024;
 
 /** PSN → first transmission, in transmission order (Map iteration order). */
 type QpPsns = Map<number, FirstTransmission>;
@@ -64,15 +71,16 @@ export class ExposureTracker {
   readonly exposures: Exposure[] = [];
   /** Source IP → sending QP number → its PSNs. Nested maps: no key string built per packet. */
   readonly #byIp = new Map<string, Map<number, QpPsns>>();
+  /**
+   * Blocks of forgotten copies: a copy is live only until its PSN is acknowledged, so a steady stream
+   * reuses a few warm blocks instead of fresh memory per packet (and the packet's own buffer is free to
+   * be recycled by the fabric).
+   */
+  readonly #free: ArrayBuffer[] = [];
 
   constructor(private readonly maxPerQp = 8192) {}
 
-  /**
-   * A request packet with provenance left `host`. The first transmission is remembered by reference,
-   * not copied: a packet belongs to the network once transmitted and nobody writes to it again (the
-   * engine gathers every transmission into a buffer of its own), so its payload is exactly the bytes
-   * that went on the wire.
-   */
+  /** A request packet with provenance left `host`. */
   onTransmit(
     host: string,
     packet: RocePacket,
@@ -85,12 +93,13 @@ export class ExposureTracker {
     if (!first) {
       if (psns.size >= this.maxPerQp) {
         const oldest = psns.keys().next().value;
-        if (oldest !== undefined) psns.delete(oldest);
+        if (oldest !== undefined) this.forget(psns, oldest);
       }
       psns.set(provenance.psn, {
         psn: provenance.psn,
         timeNs: nowNs,
-        payload: packet.payload,
+        payload: this.copy(packet.payload),
+        // The engine builds a fresh list per packet and never touches it again.
         sources: provenance.sources,
       });
       return;
@@ -136,8 +145,24 @@ export class ExposureTracker {
     // Entries are kept in transmission order, so the acknowledged ones come first.
     for (const psn of psns.keys()) {
       if (!(psnBefore(psn, ackPsn) || (inclusive && psn === ackPsn))) break;
-      psns.delete(psn);
+      this.forget(psns, psn);
     }
+  }
+
+  private copy(payload: Uint8Array): Uint8Array {
+    if (payload.length <= BLOCK_MIN_BYTES || payload.length > BLOCK_BYTES) return payload.slice();
+    const block = this.#free.pop() ?? new ArrayBuffer(BLOCK_BYTES);
+    const copy = new Uint8Array(block, 0, payload.length);
+    copy.set(payload);
+    return copy;
+  }
+
+  private forget(psns: QpPsns, psn: number): void {
+    const first = psns.get(psn);
+    psns.delete(psn);
+    const block = first?.payload.buffer;
+    if (block?.byteLength === BLOCK_BYTES && this.#free.length < MAX_FREE_BLOCKS)
+      this.#free.push(block as ArrayBuffer);
   }
 
   /** PSNs currently remembered (all QPs). */

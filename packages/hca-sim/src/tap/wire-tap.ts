@@ -38,8 +38,8 @@ interface PendingFrame {
  *
  * Frames are encoded (Ethernet/IPv4/UDP headers, ICRC) when `frames` or `pcap()` is first read after a
  * capture, not per packet: a run that never exports its capture never pays for it. The packets are
- * kept as they were transmitted — a transmitted packet is never written to again — so the bytes are
- * the same as if they had been encoded on the spot.
+ * kept as they were transmitted — a transmitted packet is never written to again, and the fabric does
+ * not recycle payload buffers while the tap keeps packets — so the bytes are the ones that went out.
  */
 export class WireTap {
   readonly records: TapRecord[] = [];
@@ -66,12 +66,11 @@ export class WireTap {
   }
 
   /**
-   * @internal Whether the tap keeps the packets it sees (pcap frames are encoded from them later;
-   * forensics compares retransmissions with first transmissions): the fabric then never recycles
-   * their payload buffers.
+   * @internal Whether the tap keeps the packets it sees (pcap frames are encoded from them later): the
+   * fabric then never recycles their payload buffers. Forensics keeps copies of its own.
    */
   get holdsPackets(): boolean {
-    return this.#pcap || this.#forensics;
+    return this.#pcap;
   }
 
   get exposures(): readonly Exposure[] {
