@@ -189,9 +189,22 @@ export class UdpLink implements PacketLink {
     this.#scheduleTurn();
   }
 
-  /** Stop sending and receiving, and close the socket. Idempotent. */
+  /** Hand what is queued to the kernel (a last DREQ, say), then stop and close the socket. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed && !this.#bound) return;
+    if (this.#bound && !this.#closed) {
+      const last: Promise<void>[] = [];
+      while (this.queued > 0) {
+        const next = this.#queue[this.#queueHead++]!;
+        this.#c.txDatagrams.inc();
+        this.#c.txBytes.inc(next.bytes.length);
+        last.push(new Promise((resolve) => this.#socket.send(next.bytes, this.port, next.dstIp, () => resolve())));
+      }
+      // dgram resolves the address a tick later: without waiting, closing now would cancel these sends,
+      // and datagrams sent directly this turn too.
+      last.push(new Promise((resolve) => setImmediate(resolve)));
+      await Promise.all(last);
+    }
     this.#closed = true;
     this.#queue.length = 0;
     this.#queueHead = 0;

@@ -99,6 +99,17 @@ export class PeerServer {
     }
     if (event.type !== CmEventType.CONNECT_REQUEST || event.newId === undefined) return;
     const id = event.newId;
+    try {
+      this.#accept(id);
+    } catch (error) {
+      // Out of memory or QPs: refuse this connection (REJ), keep serving the others.
+      this.#log(`refusing a connection from ${id.remote?.ip ?? '?'}: ${(error as Error).message}`);
+      id.reject();
+      setImmediate(() => id.destroy());
+    }
+  }
+
+  #accept(id: CmId): void {
     const device = this.#host.device;
     const pd = device.allocPd();
     let conn: Connection | undefined;
@@ -123,14 +134,19 @@ export class PeerServer {
     });
     const memory = this.#host.memory;
     const access = AccessFlags.LOCAL_WRITE | AccessFlags.REMOTE_WRITE | AccessFlags.REMOTE_READ;
-    const data = PageBuffer.register(memory, pd, this.#bufferBytes, access, 'peer-server:data');
-    const slots = PageBuffer.register(
-      memory,
-      pd,
-      this.#slotCount * this.#slotBytes,
-      AccessFlags.LOCAL_WRITE,
-      'peer-server:slots',
-    );
+    let data: PageBuffer | undefined;
+    let slots: PageBuffer;
+    try {
+      data = PageBuffer.register(memory, pd, this.#bufferBytes, access, 'peer-server:data');
+      const slotBytes = this.#slotCount * this.#slotBytes;
+      slots = PageBuffer.register(memory, pd, slotBytes, AccessFlags.LOCAL_WRITE, 'peer-server:slots');
+    } catch (error) {
+      data?.release();
+      qp.destroy();
+      cq.destroy();
+      pd.dealloc();
+      throw error;
+    }
     conn = { id, pd, cq, qp, data, slots, closed: false };
     this.#connections.add(conn);
     for (let slot = 0; slot < this.#slotCount; slot++) this.#postSlot(conn, slot);
