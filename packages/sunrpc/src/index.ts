@@ -4,7 +4,7 @@
 export { RpcClient, type RpcClientOptions } from './client/client.js';
 export { type CreateRpcClientOptions, createRpcClient } from './client/create.js';
 export { SlotTable } from './client/slot-table.js';
-export type { RpcCallOptions, RpcTaskState } from './client/task.js';
+export { RPC_REPLY_HEADER_BYTES, type RpcCallOptions, type RpcTaskState } from './client/task.js';
 export { DEFAULT_RPC_TIMEOUT, type RpcTimeoutOptions } from './client/timeout.js';
 // DI
 export { registerSunrpc, type SunrpcOptions } from './register.js';
@@ -41,6 +41,8 @@ export {
   RpcDeniedError,
   RpcError,
   type RpcErrorCode,
+  RpcTransportReplyError,
+  type TransportReplyErrorCode,
 } from './rpc/errors.js';
 export {
   type AcceptedReplyHeader,

@@ -7,11 +7,15 @@ import {
   encodeAcceptedReplyHeader,
   encodeDeniedReply,
   RejectStat,
+  RPC_REPLY_HEADER_BYTES,
   RpcClient,
   RpcDeniedError,
   RpcError,
+  type RpcRequest,
   type RpcTimeoutOptions,
+  RpcTransportReplyError,
   XdrBuf,
+  type XdrDecoder,
   XdrEncoder,
 } from '../src/index.js';
 import { FakeTransport } from './support/fake-transport.js';
@@ -269,5 +273,77 @@ describe('RpcClient task state machine (virtual time)', () => {
     await scheduler.runUntilIdleAsync();
     expect((call.error as RpcError).code).toBe('ESHUTDOWN');
     await expect(client.ping()).rejects.toMatchObject({ code: 'ESHUTDOWN' });
+  });
+
+  it('a transport-level error reply fails that call at once with its code; the next call works', async () => {
+    const { scheduler, transport, client } = setup();
+    let n = 0;
+    transport.onSend = (req) => {
+      const k = n++;
+      if (k === 0)
+        transport.events.onReplyError(
+          req.xid,
+          new RpcTransportReplyError('ERR_VERS', 'fake', { low: 2, high: 3 }),
+        );
+      else if (k === 1)
+        transport.events.onReplyError(req.xid, new RpcTransportReplyError('ERR_CHUNK', 'fake'));
+      else transport.reply(req.xid, successReply(req.xid, 9));
+    };
+    const vers = track(echo(client, 1));
+    await scheduler.runUntilIdleAsync();
+    expect(vers.error).toBeInstanceOf(RpcTransportReplyError);
+    expect(vers.error).toMatchObject({
+      code: 'ERR_VERS',
+      mismatch: { low: 2, high: 3 },
+      transportName: 'fake',
+    });
+    // Failed at once: no timer ran, nothing was retransmitted.
+    expect(scheduler.now()).toBe(0);
+    const chunk = track(echo(client, 2));
+    await scheduler.runUntilIdleAsync();
+    expect(chunk.error).toMatchObject({ code: 'ERR_CHUNK' });
+    expect(scheduler.now()).toBe(0);
+    expect(await echo(client, 3)).toBe(9);
+    expect(transport.sent.map((s) => s.transmissions)).toEqual([0, 0, 0]);
+    expect(client.stats.get(400000, 1, 1)).toMatchObject({ ops: 3, errors: 2, timeouts: 0 });
+    expect(transport.slotsInUse).toBe(0);
+    // An error for an xid nobody waits for is counted as a bad xid.
+    transport.events.onReplyError(0xdead, new RpcTransportReplyError('ERR_CHUNK', 'fake'));
+    expect(client.transportStats().badXids).toBe(1);
+  });
+
+  it('hands the transport the reply size hints: no default maximum, the head length before the pages', async () => {
+    const { scheduler, transport, client } = setup();
+    const seen: RpcRequest['reply'][] = [];
+    transport.onSend = (req) => {
+      seen.push(req.reply);
+      transport.reply(req.xid, successReply(req.xid, 0));
+    };
+    const pages = { pages: [], base: 0, length: 32768 };
+    const decodeResult = (d: XdrDecoder) => d.readUint('v');
+    await client.call({ proc: 1, decodeResult });
+    await client.call({ proc: 1, decodeResult, replyMaxBytes: 300 });
+    await client.call({ proc: 1, decodeResult, replyPages: pages, replyHeadBytes: 104 });
+    await client.call({ proc: 1, decodeResult, replyPages: pages, replyMaxBytes: 32768 + 256 });
+    await client.call({ proc: 1, decodeResult, replyPages: pages });
+    await scheduler.runUntilIdleAsync();
+    expect(seen.map((r) => [r.maxLength, r.headLength])).toEqual([
+      [undefined, undefined],
+      [300, undefined],
+      [undefined, RPC_REPLY_HEADER_BYTES + 104],
+      [32768 + 256, 256],
+      [undefined, undefined],
+    ]);
+  });
+
+  it('connects a transport that has no slots before its first connection, then runs the backlog', async () => {
+    const { scheduler, transport, client } = setup();
+    transport.slotsNeedConnection = true;
+    transport.onSend = (req) => transport.reply(req.xid, successReply(req.xid, 5));
+    const calls = [track(echo(client, 1)), track(echo(client, 2))];
+    await scheduler.runUntilIdleAsync();
+    expect(calls.map((c) => c.value)).toEqual([5, 5]);
+    expect(transport.connectAttempts).toBe(1);
+    expect(client.backlogLength).toBe(0);
   });
 });

@@ -106,6 +106,11 @@ export class RpcClient {
     };
     this.transport.attach({
       onReply: (xid, reply) => this.onReply(xid, reply),
+      onReplyError: (xid, error) => {
+        const task = this.tracked.get(xid);
+        if (task === undefined) this.unmatchedReplies++;
+        else task.deliverReplyError(error);
+      },
       onDisconnect: () => this.onDisconnect(),
       onWriteSpace: () => this.wakeAll(),
       onCongestionWindow: (cwnd) => this.setCongestionWindow(cwnd),
@@ -162,7 +167,12 @@ export class RpcClient {
     if (this.backlog.length > 0 && this.backlog[0] !== task) return null;
     if (this.inflight >= this.cwnd) return null;
     const slot = this.transport.allocSlot();
-    if (slot === null) return null;
+    if (slot === null) {
+      // A transport may have no slots before its first connection (RDMA sizes its request pool
+      // from the device it connects through): connect, then the backlog is woken.
+      if (!this.transport.connected) this.requestConnect();
+      return null;
+    }
     this.inflight++;
     return slot;
   }
@@ -192,8 +202,10 @@ export class RpcClient {
     for (const task of this.tracked.values()) task.connectionLost();
   }
 
+  /** Wake every task with an xid, and the head of the backlog (slots may have appeared). */
   private wakeAll(): void {
     for (const task of this.tracked.values()) task.wake();
+    this.backlog[0]?.wake();
   }
 
   /**
@@ -204,7 +216,13 @@ export class RpcClient {
     if (this.connecting || this.shutdownError !== null) return;
     this.connecting = true;
     const attempt = async (): Promise<void> => {
-      while (!this.transport.connected && this.tracked.size > 0 && this.shutdownError === null) {
+      // Let the caller finish queueing its task (tryReserve joins the backlog after returning).
+      await Promise.resolve();
+      while (
+        !this.transport.connected &&
+        (this.tracked.size > 0 || this.backlog.length > 0) &&
+        this.shutdownError === null
+      ) {
         try {
           await this.transport.connect();
           this.lastConnectError = null;
@@ -213,7 +231,7 @@ export class RpcClient {
           if (this.lastConnectError.code === 'ESHUTDOWN') {
             // Closed under us: nothing will ever connect; fail what waits instead of spinning.
             const failure = new RpcError('ESHUTDOWN', 'transport closed', { cause: err });
-            for (const task of this.tracked.values()) task.fail(failure);
+            for (const task of [...this.tracked.values(), ...this.backlog]) task.fail(failure);
             break;
           }
           await new Promise<void>((resolve) =>

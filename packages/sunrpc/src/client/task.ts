@@ -14,6 +14,12 @@ import { XDRBUF_READ } from '../xdr/xdr-buf.js';
 import { RetransmitTimeout, type RpcTimeoutOptions } from './timeout.js';
 
 /**
+ * Bytes of an accepted reply's header with an empty verifier (xid, msg_type, reply_stat, verifier
+ * flavor and length, accept_stat; RFC 5531 §9), as AUTH_NONE and AUTH_SYS servers send it.
+ */
+export const RPC_REPLY_HEADER_BYTES = 24;
+
+/**
  * The states of an RPC task, in order (the kernel's call_reserve → call_encode → call_transmit →
  * call_status/call_decode → rpc_release_task). A task may go from `wait` back to `transmit`
  * (retransmission after a minor timeout or a reconnect).
@@ -33,8 +39,21 @@ export interface RpcCallOptions<T> {
   readonly decodeResult: (dec: XdrDecoder) => T;
   /** Pages the bulk reply data should land in (READ); passed to the transport as XDRBUF_READ. */
   readonly replyPages?: XdrPageRange;
-  /** Largest reply expected, bytes (RDMA picks a reply chunk past its inline threshold). Default 4096 + replyPages. */
+  /**
+   * Largest reply expected (RPC reply header + results, replyPages data included), bytes: RDMA
+   * offers a reply chunk only when it exceeds the transport's inline threshold. No default: the
+   * transport then expects the reply outside `replyPages` to fit inline (a larger one fails with
+   * ERR_CHUNK over RDMA); TCP ignores it.
+   */
   readonly replyMaxBytes?: number;
+  /**
+   * With `replyPages`: bytes of the results before the page data, including the data item's
+   * length word, at most (READ3resok: status, post_op_attr, count, eof, length = 104) — the
+   * hdrsize the kernel's rpc_prepare_reply_pages takes. The client adds the RPC reply header and
+   * hands the transport `ReplyPlacement.headLength`. Default: `replyMaxBytes` − the pages' length
+   * when `replyMaxBytes` is given.
+   */
+  readonly replyHeadBytes?: number;
   readonly signal?: AbortSignal;
   /** Overrides of the client's timeout for this call. */
   readonly timeout?: Partial<RpcTimeoutOptions>;
@@ -146,6 +165,12 @@ export class RpcTask<T> {
     this.wake();
   }
 
+  /** The transport's peer answered with a transport-level error: the call fails at once. */
+  deliverReplyError(error: RpcError): void {
+    if (this.reply !== null) return;
+    this.fail(error);
+  }
+
   /** The connection dropped: a transmitted request without a reply must go out again. */
   connectionLost(): void {
     if (this.request !== null && this.reply === null) this.retransmitDue = true;
@@ -208,6 +233,16 @@ export class RpcTask<T> {
     });
     this.options.encodeArgs?.(enc);
     const pages = this.options.replyPages;
+    const maxLength = this.options.replyMaxBytes;
+    const headBytes = this.options.replyHeadBytes;
+    const headLength =
+      pages === undefined
+        ? undefined
+        : headBytes !== undefined
+          ? RPC_REPLY_HEADER_BYTES + headBytes
+          : maxLength !== undefined
+            ? Math.max(0, maxLength - pages.length)
+            : undefined;
     this.request = {
       xid,
       slot,
@@ -218,7 +253,8 @@ export class RpcTask<T> {
       reply: {
         pages,
         flags: pages ? XDRBUF_READ : 0,
-        maxLength: this.options.replyMaxBytes ?? 4096 + (pages?.length ?? 0),
+        maxLength,
+        headLength,
       },
       transmissions: 0,
     };

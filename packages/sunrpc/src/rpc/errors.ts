@@ -8,6 +8,8 @@ import { AcceptStat, AuthStat, RejectStat, statName } from './constants.js';
  * - `ESHUTDOWN` — the client was shut down with the task outstanding.
  * - `EPROTO`    — the reply could not be decoded (bad header, bad verifier, garbage results).
  * - `EEXIST`    — a program/version registered twice on a server.
+ * - `ERR_VERS`, `ERR_CHUNK` — the transport's peer answered the call with a transport-level error
+ *   instead of an RPC reply (RPC-over-RDMA RDMA_ERROR, RFC 8166 §4.4.3): see RpcTransportReplyError.
  */
 export type RpcErrorCode =
   | 'PROG_UNAVAIL'
@@ -21,7 +23,9 @@ export type RpcErrorCode =
   | 'ECANCELED'
   | 'ESHUTDOWN'
   | 'EPROTO'
-  | 'EEXIST';
+  | 'EEXIST'
+  | 'ERR_VERS'
+  | 'ERR_CHUNK';
 
 /** Low and high version numbers a peer supports (PROG_MISMATCH, RPC_MISMATCH). */
 export interface MismatchInfo {
@@ -85,5 +89,35 @@ export class RpcDeniedError extends RpcError {
   /** An AUTH_ERROR denial with the given auth_stat. */
   static auth(authStat: AuthStat): RpcDeniedError {
     return new RpcDeniedError(RejectStat.AUTH_ERROR, undefined, authStat);
+  }
+}
+
+/**
+ * Codes of a transport-level error reply (the rdma_err names of RFC 8166 §4.4.3):
+ * - `ERR_VERS`  — the peer does not speak the transport protocol version of the call; `mismatch`
+ *   carries the range it does speak.
+ * - `ERR_CHUNK` — the peer could not parse or use the call's chunk lists (or the reply fits neither
+ *   inline nor the chunks offered).
+ */
+export type TransportReplyErrorCode = 'ERR_VERS' | 'ERR_CHUNK';
+
+/**
+ * The transport's peer answered a call with a transport-level error instead of an RPC reply (an
+ * RPC-over-RDMA RDMA_ERROR). The call fails at once with this error — as the kernel completes the
+ * rqst after rpcrdma_decode_error — instead of waiting for a timeout; the connection stays up.
+ */
+export class RpcTransportReplyError extends RpcError {
+  override readonly name = 'RpcTransportReplyError';
+  declare readonly code: TransportReplyErrorCode;
+  constructor(
+    code: TransportReplyErrorCode,
+    /** The transport that received the error ("rdma"). */
+    readonly transportName: string,
+    /** ERR_VERS: the versions the peer speaks. */
+    readonly mismatch?: MismatchInfo,
+    detail?: string,
+  ) {
+    const range = mismatch ? ` (peer speaks versions ${mismatch.low}..${mismatch.high})` : '';
+    super(code, `${transportName}: ${code}${range}${detail ? `: ${detail}` : ''}`);
   }
 }

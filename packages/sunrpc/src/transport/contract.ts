@@ -1,5 +1,6 @@
 import type { Scheduler } from '@rdmalab/kernel';
 import type { InjectionToken } from 'tsyringe';
+import type { RpcTransportReplyError } from '../rpc/errors.js';
 import type { XdrBuf, XdrPageRange } from '../xdr/xdr-buf.js';
 import type { TransportError } from './errors.js';
 
@@ -28,8 +29,21 @@ export interface ReplyPlacement {
   readonly pages?: XdrPageRange;
   /** XDRBUF_READ when `pages` receive READ data. */
   readonly flags: number;
-  /** The largest reply the caller expects (header + results), bytes. */
-  readonly maxLength: number;
+  /**
+   * The largest reply the caller expects (RPC reply header + results, page data included), bytes,
+   * or undefined when the caller gave no hint. Like the kernel's rq_rcvsize: a transport with an
+   * inline threshold compares it with its own threshold (RDMA offers a reply chunk only when it is
+   * larger); without it, the transport expects `headLength` + the pages' length at most.
+   */
+  readonly maxLength?: number;
+  /**
+   * Bytes of the reply before the page data: the RPC reply header and the results up to and
+   * including the data item's length word (the kernel's rq_rcv_buf.head[0].iov_len). An upper
+   * bound — optional results (NFS post_op_attr) may make the real head shorter; a transport that
+   * places the data itself (an RDMA write chunk) splits the inline reply at
+   * min(headLength, inline bytes). Undefined without `pages`, or when the caller gave no hint.
+   */
+  readonly headLength?: number;
 }
 
 /** One call as the client hands it to the transport. */
@@ -64,6 +78,11 @@ export interface TransportStats {
 export interface ClientTransportEvents {
   /** A reply arrived (the transport has read the xid; the client matches it). */
   onReply(xid: number, reply: XdrBuf): void;
+  /**
+   * The peer answered call `xid` with a transport-level error instead of a reply (RPC-over-RDMA
+   * RDMA_ERROR): the client fails that call at once with `error`. The connection stays up.
+   */
+  onReplyError(xid: number, error: RpcTransportReplyError): void;
   /** The connection was lost (not after the owner's own close). The client reconnects and retransmits. */
   onDisconnect(error: TransportError): void;
   /** Sending may resume after an EAGAIN. */

@@ -65,7 +65,11 @@ export class FakeTransport implements ClientTransport {
     this.connectedNow = false;
   }
 
+  /** Like RDMA: no slots until the first connection. */
+  slotsNeedConnection = false;
+
   allocSlot(): RpcSlot | null {
+    if (this.slotsNeedConnection && this.connectAttempts === 0) return null;
     return this.slots.alloc();
   }
 

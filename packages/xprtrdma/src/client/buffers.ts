@@ -1,5 +1,5 @@
 import { PAGE_SIZE, type Page } from '@rdmalab/kernel';
-import type { RpcRequest, RpcSlot, XdrBuf } from '@rdmalab/sunrpc';
+import type { RpcRequest, RpcSlot, RpcTransportReplyError, XdrBuf } from '@rdmalab/sunrpc';
 import { type Device, type DmaAddress, DmaDirection } from '@rdmalab/verbs';
 import type { SendLifetimeDecision } from '../policies/send-lifetime/policy.js';
 import type { RegisteredMr } from './frwr.js';
@@ -30,6 +30,8 @@ export class RdmaRequest implements RpcSlot {
   replyChunkPages: Page[] = [];
   /** A reply held back until the Send retires (reply_waits_for_send). */
   heldReply: XdrBuf | null = null;
+  /** An RDMA_ERROR answered this RPC: it fails with this error instead of `heldReply`. */
+  heldError: RpcTransportReplyError | null = null;
   /** The reply arrived and (once MRs are invalidated) may complete the RPC. */
   replyReady = false;
   /** MRs still being invalidated by LOCAL_INV before the RPC can complete. */

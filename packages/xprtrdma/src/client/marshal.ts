@@ -39,7 +39,7 @@ export function planMarshal(xprt: RpcRdmaXprt, ep: Endpoint, rpc: RpcRequest): M
   const { inlineSend, inlineRecv } = ep.inline;
   const reply = rpc.reply;
   let wtype: ReplyChunkType;
-  if (reply.maxLength <= inlineRecv - RPCRDMA_HDRLEN_MIN) wtype = 'inline';
+  if (expectedReplyLength(rpc) <= inlineRecv - RPCRDMA_HDRLEN_MIN) wtype = 'inline';
   else if ((reply.flags & XDRBUF_READ) !== 0 && reply.pages !== undefined && reply.pages.length > 0)
     wtype = 'write-chunk';
   else wtype = 'reply-chunk';
@@ -47,7 +47,8 @@ export function planMarshal(xprt: RpcRdmaXprt, ep: Endpoint, rpc: RpcRequest): M
   const wroom =
     wtype === 'inline'
       ? 0
-      : 8 + 16 * ep.frwr.mrsNeeded(0, wtype === 'write-chunk' ? reply.pages!.length : reply.maxLength);
+      : 8 +
+        16 * ep.frwr.mrsNeeded(0, wtype === 'write-chunk' ? reply.pages!.length : expectedReplyLength(rpc));
   const maxInline = inlineSend - RPCRDMA_HDRLEN_MIN - wroom;
   const buf = rpc.sndBuf;
   const sges = 2 + pagesTouched(buf.pageBase, buf.pageLen) + (buf.tail.length > 0 ? 1 : 0);
@@ -67,6 +68,16 @@ export function planMarshal(xprt: RpcRdmaXprt, ep: Endpoint, rpc: RpcRequest): M
     rtype = 'position-zero';
   }
   return { rtype, wtype };
+}
+
+/**
+ * The largest reply the caller expects (the kernel's rq_rcvsize): its hint, or else the head
+ * before the pages plus the pages — 0 with no hint and no pages, so a reply chunk is offered only
+ * when the caller says the reply may outgrow the inline threshold.
+ */
+export function expectedReplyLength(rpc: RpcRequest): number {
+  const reply = rpc.reply;
+  return reply.maxLength ?? (reply.headLength ?? 0) + (reply.pages?.length ?? 0);
 }
 
 function pagesTouched(base: number, length: number): number {
@@ -130,9 +141,10 @@ export function sendRequest(xprt: RpcRdmaXprt, rpc: RpcRequest): void {
       writeList = [register(pr.pages, pr.base, pr.length, true)];
       stats.write_chunk_count++;
     } else if (plan.wtype === 'reply-chunk') {
-      const n = Math.ceil(rpc.reply.maxLength / PAGE_SIZE);
+      const length = expectedReplyLength(rpc);
+      const n = Math.ceil(length / PAGE_SIZE);
       for (let i = 0; i < n; i++) replyPages.push(memory.alloc(`${xprt.label}:xid${rpc.xid}:replych`));
-      replyChunk = register(replyPages, 0, rpc.reply.maxLength, true);
+      replyChunk = register(replyPages, 0, length, true);
       stats.reply_chunk_count++;
     }
     if (plan.rtype === 'read-chunk') {
@@ -249,6 +261,7 @@ export function sendRequest(xprt: RpcRdmaXprt, rpc: RpcRequest): void {
   req.replyChunkPages = replyPages;
   req.rpc = rpc;
   req.heldReply = null;
+  req.heldError = null;
   req.replyReady = false;
   req.invalidating = false;
   let handler: CompletionHandler | undefined;

@@ -1,8 +1,8 @@
 import { PAGE_SIZE } from '@rdmalab/kernel';
-import { XDRBUF_READ, XdrBuf } from '@rdmalab/sunrpc';
+import { RpcTransportReplyError, XDRBUF_READ, XdrBuf } from '@rdmalab/sunrpc';
 import { DmaDirection, WcFlags, WcStatus, type WorkCompletion, wcStatusName } from '@rdmalab/verbs';
 import { chunkLength } from '../protocol/chunks.js';
-import { RdmaProc } from '../protocol/constants.js';
+import { RdmaErrcode, RdmaProc } from '../protocol/constants.js';
 import { RpcRdmaHeaderError } from '../protocol/errors.js';
 import { decodeHeader, type RdmaMsgHeader } from '../protocol/header.js';
 import type { RdmaRequest, RecvBuffer } from './buffers.js';
@@ -27,33 +27,18 @@ export function handleReceive(xprt: RpcRdmaXprt, ep: Endpoint, buf: RecvBuffer, 
   const bytes = buf.page.bytes.slice(0, wc.byteLen);
   if (ep.state === 'connected') xprt.postRecv(ep, buf);
 
-  let header: RdmaMsgHeader;
-  let hdrLen: number;
+  let decoded: ReturnType<typeof decodeHeader>;
   try {
-    const decoded = decodeHeader(bytes);
-    if (decoded.header.proc === RdmaProc.RDMA_ERROR) {
-      stats.rdma_error_count++;
-      const req = xprt.awaiting.get(decoded.header.xid);
-      xprt.tp.reply.emit({
-        xid: decoded.header.xid,
-        credits: decoded.header.credits,
-        proc: decoded.header.proc,
-        waited: false,
-      });
-      // The server could not parse the Call: the RPC is left to time out and retransmit, as the
-      // kernel's reply handler does after rpcrdma_decode_error.
-      if (req !== undefined) releaseChunks(xprt, ep, req);
-      return;
-    }
-    header = decoded.header;
-    hdrLen = decoded.length;
+    decoded = decodeHeader(bytes);
   } catch (error) {
     if (!(error instanceof RpcRdmaHeaderError)) throw error;
     stats.bad_reply_count++;
     return;
   }
+  const header = decoded.header;
 
-  // Credits (RFC 8166 §3.3.1): never below one (a zero grant would deadlock), never above our limit.
+  // Credits (RFC 8166 §3.3.1), from every header RDMA_ERROR included: never below one (a zero
+  // grant would deadlock), never above our limit.
   const credits = Math.min(Math.max(header.credits, 1), ep.sizing.maxRequests);
   if (credits !== xprt.credits) {
     xprt.credits = credits;
@@ -62,12 +47,30 @@ export function handleReceive(xprt: RpcRdmaXprt, ep: Endpoint, buf: RecvBuffer, 
 
   const req = xprt.awaiting.get(header.xid);
   if (req === undefined) {
+    if (header.proc === RdmaProc.RDMA_ERROR) stats.rdma_error_count++;
     stats.badXids++;
     return;
   }
   xprt.awaiting.delete(header.xid);
   req.awaitingReply = false;
-  const reply = rebuildReply(xprt, req, header, bytes.subarray(hdrLen));
+  if (header.proc === RdmaProc.RDMA_ERROR) {
+    // rpcrdma_decode_error: the server could not use the Call. The RPC fails now with the code
+    // (the kernel completes the rqst with -EIO) once its chunks are invalidated; the connection
+    // stays up.
+    stats.rdma_error_count++;
+    const vers = header.err === RdmaErrcode.ERR_VERS;
+    if (vers) stats.err_vers_count++;
+    else stats.err_chunk_count++;
+    req.heldError = new RpcTransportReplyError(
+      vers ? 'ERR_VERS' : 'ERR_CHUNK',
+      'rdma',
+      vers ? { low: header.versLow, high: header.versHigh } : undefined,
+      `RDMA_ERROR for xid 0x${header.xid.toString(16)}`,
+    );
+    finishReply(xprt, ep, req, wc, header.xid, header.credits, header.proc);
+    return;
+  }
+  const reply = rebuildReply(xprt, req, header, bytes.subarray(decoded.length));
   if (reply === null) {
     stats.bad_reply_count++;
     releaseChunks(xprt, ep, req);
@@ -76,6 +79,24 @@ export function handleReceive(xprt: RpcRdmaXprt, ep: Endpoint, buf: RecvBuffer, 
   stats.total_rdma_reply +=
     chunkLength(header.writeList.flat()) + (header.replyChunk === null ? 0 : chunkLength(header.replyChunk));
 
+  req.heldReply = reply;
+  finishReply(xprt, ep, req, wc, header.xid, header.credits, header.proc);
+}
+
+/**
+ * The reply (or RDMA_ERROR) of `req` is in: note a remote invalidation, unmap on reply when the
+ * policy says so, invalidate the chunk MRs, then complete the RPC — or hold it until its Send
+ * retires.
+ */
+function finishReply(
+  xprt: RpcRdmaXprt,
+  ep: Endpoint,
+  req: RdmaRequest,
+  wc: WorkCompletion,
+  xid: number,
+  credits: number,
+  proc: number,
+): void {
   if ((wc.wcFlags & WcFlags.WITH_INVALIDATE) !== 0) {
     for (const r of req.mrs) if (r.mr.rkey === wc.invalidatedRkey) r.remotelyInvalidated = true;
   }
@@ -84,11 +105,10 @@ export function handleReceive(xprt: RpcRdmaXprt, ep: Endpoint, buf: RecvBuffer, 
     xprt.unmapReqSges(ep, req);
     req.sendOutstanding = false;
   }
-  req.heldReply = reply;
   req.replyReady = true;
   const waits = req.decision?.rpcWaitsForSend === true && req.sendOutstanding;
-  if (waits) stats.reply_waits_for_send++;
-  xprt.tp.reply.emit({ xid: header.xid, credits: header.credits, proc: header.proc, waited: waits });
+  if (waits) xprt.stats.reply_waits_for_send++;
+  xprt.tp.reply.emit({ xid, credits, proc, waited: waits });
   if (req.mrs.length > 0) {
     req.invalidating = true;
     xprt.invalidateMrs(ep, req, () => {
@@ -138,7 +158,7 @@ function rebuildReply(
   if (chunk === undefined || placement === undefined) return XdrBuf.fromBytes(inline.slice());
   const written = chunkLength(chunk);
   if (written > placement.length) return null;
-  const split = locateWriteChunkData(inline, written);
+  const split = splitWriteChunkReply(xprt, inline, written, rpc.reply.headLength);
   if (split < 0) return null;
   const pad = (4 - (written & 3)) & 3;
   const tail = new Uint8Array(pad + inline.length - split);
@@ -155,10 +175,34 @@ function rebuildReply(
 }
 
 /**
- * Where the write chunk's data was removed from the inline reply: just after the opaque length
- * word that equals the bytes written. RPC-over-RDMA v1 carries no position for write chunks (the
- * upper layer knows it, RFC 8166 §3.4.6); DDP-eligible results (NFS READ, READLINK) end with
- * the data item, so the last matching length word is taken.
+ * Where the write chunk's data was cut out of the inline reply. RPC-over-RDMA v1 carries no
+ * position for a write chunk (the upper layer knows it, RFC 8166 §3.4.6): the caller's
+ * `headLength` (the kernel's rq_rcv_buf.head[0].iov_len, an upper bound) says it —
+ * min(headLength, inline bytes), checked against the data's length word just before it. Without a
+ * hint, or when the check fails, fall back to the scan (counted in write_chunk_split_scans).
+ */
+function splitWriteChunkReply(
+  xprt: RpcRdmaXprt,
+  inline: Uint8Array,
+  written: number,
+  headLength: number | undefined,
+): number {
+  if (headLength !== undefined) {
+    const split = Math.min(headLength, inline.length);
+    if (split >= 4 && (split & 3) === 0) {
+      const view = new DataView(inline.buffer, inline.byteOffset, inline.byteLength);
+      if (view.getUint32(split - 4) === written) return split;
+    }
+    xprt.stats.write_chunk_head_mismatch++;
+  }
+  xprt.stats.write_chunk_split_scans++;
+  return locateWriteChunkData(inline, written);
+}
+
+/**
+ * The fallback split: just after the last opaque length word that equals the bytes written.
+ * DDP-eligible results (NFS READ, READLINK) end with the data item, so the last match is the
+ * length word — unless a result after the data repeats that number.
  */
 export function locateWriteChunkData(inline: Uint8Array, written: number): number {
   const view = new DataView(inline.buffer, inline.byteOffset, inline.byteLength);

@@ -84,6 +84,7 @@ export class RdmaClientTransport implements ClientTransport {
     }
     if (req.rpc === request) {
       req.heldReply = null;
+      req.heldError = null;
       req.replyReady = false;
     }
   }

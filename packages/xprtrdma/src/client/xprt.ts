@@ -27,6 +27,7 @@ import { sizeEndpoint } from './sizing.js';
 
 const NO_EVENTS: ClientTransportEvents = {
   onReply() {},
+  onReplyError() {},
   onDisconnect() {},
   onWriteSpace() {},
   onCongestionWindow() {},
@@ -336,13 +337,17 @@ export class RpcRdmaXprt {
   tryComplete(req: RdmaRequest): void {
     if (!req.replyReady || req.invalidating) return;
     if (req.decision?.rpcWaitsForSend && req.sendOutstanding) return;
-    const reply = req.heldReply!;
+    const reply = req.heldReply;
+    const error = req.heldError;
     const xid = req.rpc?.xid;
     req.replyReady = false;
     req.heldReply = null;
+    req.heldError = null;
     this.freeTransportPages(req);
     this.stats.rpcs_completed++;
-    if (xid !== undefined) this.events.onReply(xid, reply);
+    if (xid === undefined) return;
+    if (error !== null) this.events.onReplyError(xid, error);
+    else if (reply !== null) this.events.onReply(xid, reply);
   }
 
   /** Free pages the transport allocated for this RPC's chunks (after invalidation). */

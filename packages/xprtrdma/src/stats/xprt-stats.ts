@@ -42,6 +42,16 @@ export class XprtRdmaStats {
   prepsend_failed = 0;
   /** RDMA_ERROR replies received. */
   rdma_error_count = 0;
+  /** RDMA_ERROR ERR_VERS / ERR_CHUNK replies that failed their RPC (the rest matched no xid). */
+  err_vers_count = 0;
+  err_chunk_count = 0;
+  /**
+   * Write-chunk replies split by scanning back for the data's length word because the caller
+   * gave no `headLength` (ReplyPlacement) — or gave one the reply did not match.
+   */
+  write_chunk_split_scans = 0;
+  /** Of those, replies whose `headLength` hint did not end at the data's length word. */
+  write_chunk_head_mismatch = 0;
   /** Send preparation returned "try again" because no MR was free. */
   mr_exhausted = 0;
 

@@ -114,34 +114,32 @@ export function decodeEcho(dec: XdrDecoder): Uint8Array {
   return dec.readOpaque('data').slice();
 }
 
-/** Run `calls` concurrently and let virtual time pass until all settle. */
+/**
+ * Run `calls` concurrently and let virtual time pass until all settle. A call still pending at
+ * the timeout is reported rejected; rejections are handled at once (never unhandled).
+ */
 export async function runCalls<T>(
   stack: Stack,
   calls: Promise<T>[],
   timeoutNs = 10_000_000_000,
 ): Promise<PromiseSettledResult<T>[]> {
   let settled = 0;
-  const all = calls.map((p) =>
+  const results: (PromiseSettledResult<T> | undefined)[] = calls.map(() => undefined);
+  calls.forEach((p, i) => {
     p.then(
-      (v) => {
+      (value) => {
+        results[i] = { status: 'fulfilled', value };
         settled++;
-        return v;
       },
-      (e: unknown) => {
+      (reason: unknown) => {
+        results[i] = { status: 'rejected', reason };
         settled++;
-        throw e;
       },
-    ),
-  );
+    );
+  });
   await stack.fabric.settle(() => settled === calls.length, { timeoutNs });
-  return Promise.allSettled(
-    all.map((p) =>
-      Promise.race(
-        [p, Promise.reject(new Error('call did not settle in virtual time'))].slice(
-          settled === calls.length ? 0 : 1,
-        ),
-      ),
-    ),
+  return results.map(
+    (r) => r ?? { status: 'rejected', reason: new Error('call did not settle in virtual time') },
   );
 }
 
