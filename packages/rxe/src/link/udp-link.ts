@@ -198,7 +198,9 @@ export class UdpLink implements PacketLink {
         const next = this.#queue[this.#queueHead++]!;
         this.#c.txDatagrams.inc();
         this.#c.txBytes.inc(next.bytes.length);
-        last.push(new Promise((resolve) => this.#socket.send(next.bytes, this.port, next.dstIp, () => resolve())));
+        last.push(
+          new Promise((resolve) => this.#socket.send(next.bytes, this.port, next.dstIp, () => resolve())),
+        );
       }
       // dgram resolves the address a tick later: without waiting, closing now would cancel these sends,
       // and datagrams sent directly this turn too.
