@@ -101,6 +101,7 @@ export class RxeHost implements VerbsHost {
       ...(options.tracer && { tracer: options.tracer }),
       ...(options.counters && { counters: options.counters }),
     });
+    this.link.onPacketDone((packet) => this.device.recyclePayload(packet));
     this.devices = [this.device];
     const seed = options.seed ?? randomInt(0, 0x7fffffff);
     this.cm = new CmAgent([this.device], {

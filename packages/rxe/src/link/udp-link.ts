@@ -82,6 +82,7 @@ export class UdpLink implements PacketLink {
   #sentThisTurn = 0;
   #turnScheduled = false;
   #receive: ((packet: RocePacket, route: PacketRoute) => void) | undefined;
+  #done: ((packet: RocePacket) => void) | undefined;
   #closed = false;
   #bound = false;
   readonly #c: Record<keyof typeof UDP_LINK_COUNTERS, Counter>;
@@ -155,6 +156,14 @@ export class UdpLink implements PacketLink {
     return this.#closed;
   }
 
+  /**
+   * Called with every packet the link no longer needs (encoded into a datagram, or dropped): the device may
+   * reuse its payload buffer for a later gather (SoftDevice.recyclePayload), sparing a GC per packet.
+   */
+  onPacketDone(done: (packet: RocePacket) => void): void {
+    this.#done = done;
+  }
+
   attach(receive: (packet: RocePacket, route: PacketRoute) => void): void {
     if (this.#receive !== undefined)
       throw new RxeError('EINVAL', 'UdpLink.attach: a device is already attached');
@@ -165,6 +174,7 @@ export class UdpLink implements PacketLink {
     if (this.#closed) return;
     if (this.faults.active && this.faults.drops('tx', packet, route)) {
       this.#c.faultDrops.inc();
+      this.#done?.(packet);
       return;
     }
     let bytes: Uint8Array;
@@ -180,6 +190,8 @@ export class UdpLink implements PacketLink {
       this.#c.txErrors.inc();
       return;
     }
+    // The payload now lives in `bytes`; a retransmission gathers afresh into a new buffer.
+    this.#done?.(packet);
     if (this.queued === 0 && this.#sentThisTurn < this.#txBatch && this.#libuvHasRoom()) {
       this.#send(bytes, route.dstIp);
       return;
