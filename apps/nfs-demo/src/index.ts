@@ -27,6 +27,7 @@ export {
   rpcinfoCommand,
   rpcinfoEntry,
 } from './commands/rpcinfo.js';
+export { createScenarioCommand, scenarioCommand } from './commands/scenario.js';
 export { createServeCommand, serveCommand } from './commands/serve.js';
 export type { CliIo } from './io.js';
 export { EXIT_USAGE, main } from './main.js';

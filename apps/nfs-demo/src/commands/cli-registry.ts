@@ -3,6 +3,7 @@ import { demoCommand } from './demo.js';
 import { nfsCommand } from './nfs.js';
 import { CommandRegistry } from './registry.js';
 import { rpcinfoCommand } from './rpcinfo.js';
+import { scenarioCommand } from './scenario.js';
 import { serveCommand } from './serve.js';
 
 /** Every command the `rdmalab` executable offers. */
@@ -12,5 +13,6 @@ export function cliRegistry(): CommandRegistry {
     .register(benchCommand)
     .register(rpcinfoCommand)
     .register(serveCommand)
-    .register(nfsCommand);
+    .register(nfsCommand)
+    .register(scenarioCommand);
 }
