@@ -1,12 +1,21 @@
-import { WcStatus } from '@rdmalab/verbs';
-import { type AethNakName, classifyAeth } from '../wire/aeth.js';
+import { WcStatus as WcStatusImport } from '@rdmalab/verbs';
+import { type AethNakName, classifyAeth as classifyAethImport } from '../wire/aeth.js';
 import type { OpcodeInfo } from '../wire/opcodes.js';
 import type { RocePacket } from '../wire/packet.js';
-import { psnAdd, psnDiff } from './psn.js';
+import { psnAdd as psnAddImport, psnDiff as psnDiffImport } from './psn.js';
 import type { RcContext } from './rc-context.js';
 import { INFINITE_RNR_RETRY } from './rc-limits.js';
 import type { LocalOpSink, Requester } from './requester.js';
 import type { SendWqe } from './send-wqe.js';
+
+// Imported values used per packet, bound to module-local names once: under a module runner (vitest,
+// where tests and fault sweeps run) every use of an imported binding is a getter call, which costs
+// more than the operation and keeps the hot path from being inlined.
+const WcStatus = WcStatusImport;
+type WcStatus = WcStatusImport;
+const classifyAeth = classifyAethImport;
+const psnAdd = psnAddImport;
+const psnDiff = psnDiffImport;
 
 /** Requester-side status for a NAK code (IBA 9.9.2; rxe_comp.c check_ack). */
 const NAK_STATUS: Readonly<Record<AethNakName, WcStatus>> = {

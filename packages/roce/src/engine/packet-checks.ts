@@ -1,5 +1,10 @@
-import { type ExtHeader, type OpcodeInfo, opcodeInfo } from '../wire/opcodes.js';
+import { type ExtHeader, type OpcodeInfo, opcodeInfo as opcodeInfoImport } from '../wire/opcodes.js';
 import type { RocePacket } from '../wire/packet.js';
+
+// Imported values used per packet, bound to module-local names once: under a module runner (vitest,
+// where tests and fault sweeps run) every use of an imported binding is a getter call, which costs
+// more than the operation and keeps the hot path from being inlined.
+const opcodeInfo = opcodeInfoImport;
 
 function hasHeader(packet: RocePacket, header: ExtHeader): boolean {
   switch (header) {

@@ -1,10 +1,15 @@
 import type { RocePacket } from '../wire/packet.js';
 import { Completer } from './completer.js';
-import { rcPacketInfo } from './packet-checks.js';
+import { rcPacketInfo as rcPacketInfoImport } from './packet-checks.js';
 import { type EngineEnv, type EngineMode, RcContext, type RcParams } from './rc-context.js';
 import { localAckTimeoutNs } from './rc-limits.js';
 import { Requester } from './requester.js';
 import { Responder } from './responder.js';
+
+// Imported values used per packet, bound to module-local names once: under a module runner (vitest,
+// where tests and fault sweeps run) every use of an imported binding is a getter call, which costs
+// more than the operation and keeps the hot path from being inlined.
+const rcPacketInfo = rcPacketInfoImport;
 
 /**
  * One RC QP's protocol engine: the requester, completer and responder over shared state, generic

@@ -1,12 +1,35 @@
-import { SendFlags, WcStatus } from '@rdmalab/verbs';
+import { SendFlags as SendFlagsImport, WcStatus as WcStatusImport } from '@rdmalab/verbs';
 import type { TxProvenance } from '../link/packet-link.js';
-import { Opcode, SEGMENT_OPCODES, type SegmentedMessage, segmentPosition } from '../wire/opcodes.js';
-import { makeBth, type RocePacket } from '../wire/packet.js';
+import {
+  Opcode as OpcodeImport,
+  SEGMENT_OPCODES as SEGMENT_OPCODESImport,
+  type SegmentedMessage,
+  segmentPosition as segmentPositionImport,
+} from '../wire/opcodes.js';
+import { makeBth as makeBthImport, type RocePacket } from '../wire/packet.js';
 import type { DmaSource } from './local-memory.js';
-import { psnAdd, psnDiff } from './psn.js';
+import { psnAdd as psnAddImport, psnDiff as psnDiffImport } from './psn.js';
 import type { RcContext } from './rc-context.js';
-import { MAX_PKT_PER_ACK, MAX_UNACKED_PSNS } from './rc-limits.js';
+import {
+  MAX_PKT_PER_ACK as MAX_PKT_PER_ACKImport,
+  MAX_UNACKED_PSNS as MAX_UNACKED_PSNSImport,
+} from './rc-limits.js';
 import type { SendWqe } from './send-wqe.js';
+
+// Imported values used per packet, bound to module-local names once: under a module runner (vitest,
+// where tests and fault sweeps run) every use of an imported binding is a getter call, which costs
+// more than the operation and keeps the hot path from being inlined.
+const SendFlags = SendFlagsImport;
+const WcStatus = WcStatusImport;
+type WcStatus = WcStatusImport;
+const Opcode = OpcodeImport;
+const SEGMENT_OPCODES = SEGMENT_OPCODESImport;
+const segmentPosition = segmentPositionImport;
+const makeBth = makeBthImport;
+const psnAdd = psnAddImport;
+const psnDiff = psnDiffImport;
+const MAX_PKT_PER_ACK = MAX_PKT_PER_ACKImport;
+const MAX_UNACKED_PSNS = MAX_UNACKED_PSNSImport;
 
 const EMPTY = new Uint8Array(0);
 

@@ -1,10 +1,42 @@
-import { AccessFlags, WcFlags, WcOpcode, WcStatus } from '@rdmalab/verbs';
-import { type AethNakName, AethSyndrome, nakSyndrome, rnrNakSyndrome } from '../wire/aeth.js';
-import { Opcode, type OpcodeInfo, SEGMENT_OPCODES, segmentPosition } from '../wire/opcodes.js';
-import { makeBth, type RocePacket } from '../wire/packet.js';
-import { psnAdd, psnDiff } from './psn.js';
+import {
+  AccessFlags as AccessFlagsImport,
+  WcFlags as WcFlagsImport,
+  WcOpcode as WcOpcodeImport,
+  WcStatus as WcStatusImport,
+} from '@rdmalab/verbs';
+import {
+  type AethNakName,
+  AethSyndrome as AethSyndromeImport,
+  nakSyndrome,
+  rnrNakSyndrome,
+} from '../wire/aeth.js';
+import {
+  Opcode as OpcodeImport,
+  type OpcodeInfo,
+  SEGMENT_OPCODES as SEGMENT_OPCODESImport,
+  segmentPosition as segmentPositionImport,
+} from '../wire/opcodes.js';
+import { makeBth as makeBthImport, type RocePacket } from '../wire/packet.js';
+import { psnAdd as psnAddImport, psnDiff as psnDiffImport } from './psn.js';
 import type { RcContext, ReadResource } from './rc-context.js';
 import type { RecvWqe } from './recv-wqe.js';
+
+// Imported values used per packet, bound to module-local names once: under a module runner (vitest,
+// where tests and fault sweeps run) every use of an imported binding is a getter call, which costs
+// more than the operation and keeps the hot path from being inlined.
+const AccessFlags = AccessFlagsImport;
+const WcFlags = WcFlagsImport;
+const WcOpcode = WcOpcodeImport;
+type WcOpcode = WcOpcodeImport;
+const WcStatus = WcStatusImport;
+type WcStatus = WcStatusImport;
+const AethSyndrome = AethSyndromeImport;
+const Opcode = OpcodeImport;
+const SEGMENT_OPCODES = SEGMENT_OPCODESImport;
+const segmentPosition = segmentPositionImport;
+const makeBth = makeBthImport;
+const psnAdd = psnAddImport;
+const psnDiff = psnDiffImport;
 
 const EMPTY = new Uint8Array(0);
 

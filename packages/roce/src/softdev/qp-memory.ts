@@ -1,9 +1,24 @@
-import { PAGE_SIZE, type PhysicalMemory } from '@rdmalab/kernel';
-import { AccessFlags, type SendWr, type Sge, WcStatus } from '@rdmalab/verbs';
+import { PAGE_SIZE as PAGE_SIZEImport, type PhysicalMemory } from '@rdmalab/kernel';
+import {
+  AccessFlags as AccessFlagsImport,
+  type SendWr,
+  type Sge,
+  WcStatus as WcStatusImport,
+} from '@rdmalab/verbs';
 import type { DmaSource, LocalMemory } from '../engine/local-memory.js';
 import { SoftFastRegMr } from './fast-reg-mr.js';
 import type { Iommu } from './iommu.js';
-import { LOCAL_DMA_LKEY, type MappedRegion, type MrTable } from './mr-table.js';
+import { LOCAL_DMA_LKEY as LOCAL_DMA_LKEYImport, type MappedRegion, type MrTable } from './mr-table.js';
+
+// Imported values used per packet, bound to module-local names once: under a module runner (vitest,
+// where tests and fault sweeps run) every use of an imported binding is a getter call, which costs
+// more than the operation and keeps the hot path from being inlined.
+const PAGE_SIZE = PAGE_SIZEImport;
+const AccessFlags = AccessFlagsImport;
+type AccessFlags = AccessFlagsImport;
+const WcStatus = WcStatusImport;
+type WcStatus = WcStatusImport;
+const LOCAL_DMA_LKEY = LOCAL_DMA_LKEYImport;
 
 /**
  * The engine's view of memory for one QP: SGEs resolved through the MR table of the QP's PD, every

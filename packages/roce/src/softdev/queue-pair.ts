@@ -8,14 +8,14 @@ import {
   mtuBytes,
   type QpAttributes,
   type QpCapabilities,
-  QpState,
+  QpState as QpStateImport,
   type QueuePair,
   type RecvWr,
-  SendFlags,
+  SendFlags as SendFlagsImport,
   type SendWr,
   VerbsError,
   WcOpcode,
-  WcStatus,
+  WcStatus as WcStatusImport,
   type WorkCompletion,
 } from '@rdmalab/verbs';
 import type { EngineStats } from '../engine/engine-stats.js';
@@ -24,11 +24,20 @@ import type { PayloadPool } from '../engine/payload-pool.js';
 import type { EngineEnv, RcParams, RecvCompletion } from '../engine/rc-context.js';
 import { RcEngine } from '../engine/rc-engine.js';
 import { RecvWqe } from '../engine/recv-wqe.js';
-import { type SendKind, SendWqe, sendKindOf } from '../engine/send-wqe.js';
+import { type SendKind, SendWqe, sendKindOf as sendKindOfImport } from '../engine/send-wqe.js';
 import type { PacketLink } from '../link/packet-link.js';
 import type { RocePacket } from '../wire/packet.js';
 import type { CompletionReaper, SoftCompletionQueue } from './completion-queue.js';
 import { SendQueueSlots, type SqRetirement } from './send-queue-retirement.js';
+
+// Imported values used per packet, bound to module-local names once: under a module runner (vitest,
+// where tests and fault sweeps run) every use of an imported binding is a getter call, which costs
+// more than the operation and keeps the hot path from being inlined.
+const QpState = QpStateImport;
+type QpState = QpStateImport;
+const SendFlags = SendFlagsImport;
+const WcStatus = WcStatusImport;
+const sendKindOf = sendKindOfImport;
 
 const WC_OPCODE_OF_KIND: Readonly<Record<SendKind, WcOpcode>> = {
   SEND: WcOpcode.SEND,

@@ -15,7 +15,7 @@ import {
 import { EngineStats } from '../engine/engine-stats.js';
 import { PayloadPool } from '../engine/payload-pool.js';
 import type { PacketLink, PacketRoute } from '../link/packet-link.js';
-import { GSI_QPN } from '../wire/constants.js';
+import { GSI_QPN as GSI_QPNImport } from '../wire/constants.js';
 import type { RocePacket } from '../wire/packet.js';
 import { type CqHost, SoftCompletionQueue } from './completion-queue.js';
 import { SOFT_DEVICE_DEFAULT_ATTRS } from './device-attributes.js';
@@ -26,6 +26,11 @@ import { type PdHost, SoftProtectionDomain } from './protection-domain.js';
 import type { QpMemory } from './qp-memory.js';
 import { type QpHost, SoftQueuePair } from './queue-pair.js';
 import type { SqRetirement } from './send-queue-retirement.js';
+
+// Imported values used per packet, bound to module-local names once: under a module runner (vitest,
+// where tests and fault sweeps run) every use of an imported binding is a getter call, which costs
+// more than the operation and keeps the hot path from being inlined.
+const GSI_QPN = GSI_QPNImport;
 
 /** First QP number handed out; rxe starts at 17 (RXE_MIN_QP_INDEX 16 + 1) and so do we. */
 const FIRST_QPN = 17;
