@@ -113,6 +113,7 @@ export class RpcClient {
       },
       onDisconnect: () => this.onDisconnect(),
       onWriteSpace: () => this.wakeAll(),
+      onSlotsAvailable: () => this.backlog[0]?.wake(),
       onCongestionWindow: (cwnd) => this.setCongestionWindow(cwnd),
     });
   }
@@ -202,10 +203,8 @@ export class RpcClient {
     for (const task of this.tracked.values()) task.connectionLost();
   }
 
-  /** Wake every task with an xid, and the head of the backlog (slots may have appeared). */
   private wakeAll(): void {
     for (const task of this.tracked.values()) task.wake();
-    this.backlog[0]?.wake();
   }
 
   /**
@@ -241,6 +240,8 @@ export class RpcClient {
       }
       this.connecting = false;
       this.wakeAll();
+      // A transport without slots before connecting has some now.
+      this.backlog[0]?.wake();
     };
     void attempt();
   }

@@ -87,6 +87,12 @@ export interface ClientTransportEvents {
   onDisconnect(error: TransportError): void;
   /** Sending may resume after an EAGAIN. */
   onWriteSpace(): void;
+  /**
+   * `allocSlot` may succeed again although the client released no slot: the transport recycled
+   * one on its own (RDMA: a request whose recycling waited for its Send to complete). The client
+   * retries its backlog.
+   */
+  onSlotsAvailable(): void;
   /** How many requests may be outstanding (RDMA credits; a TCP slot table size). */
   onCongestionWindow(cwnd: number): void;
 }

@@ -74,6 +74,10 @@ export class RequestPool {
   readonly all: RdmaRequest[] = [];
   private readonly free: RdmaRequest[] = [];
   private clientHeld = 0;
+  /** get() found no free request although the client held fewer than `limit`. */
+  emptyGets = 0;
+  /** A get() failed for want of a free request since the last recycle that reported it. */
+  private starved = false;
 
   constructor(
     private readonly device: Device,
@@ -103,7 +107,12 @@ export class RequestPool {
   get(): RdmaRequest | null {
     if (this.clientHeld >= this.limit) return null;
     const req = this.free.pop();
-    if (req === undefined) return null;
+    if (req === undefined) {
+      // Under the limit but every free request is waiting for its Send to retire.
+      this.emptyGets++;
+      this.starved = true;
+      return null;
+    }
     this.clientHeld++;
     req.clientOwned = true;
     return req;
@@ -115,9 +124,15 @@ export class RequestPool {
     this.clientHeld--;
   }
 
-  /** Put a request back in the free list. */
-  recycle(req: RdmaRequest): void {
+  /**
+   * Put a request back in the free list. True when a get() failed for want of one since the last
+   * recycle that returned true: the caller must wake whoever waits for a slot.
+   */
+  recycle(req: RdmaRequest): boolean {
     this.free.push(req);
+    const wake = this.starved;
+    this.starved = false;
+    return wake;
   }
 
   destroy(): void {

@@ -49,7 +49,11 @@ export class RdmaClientTransport implements ClientTransport {
   }
 
   allocSlot(): RpcSlot | null {
-    return this.xprt.pool?.get() ?? null;
+    const pool = this.xprt.pool;
+    if (pool === null) return null;
+    const req = pool.get();
+    this.xprt.stats.req_pool_empty = pool.emptyGets;
+    return req;
   }
 
   freeSlot(slot: RpcSlot): void {
@@ -62,7 +66,7 @@ export class RdmaClientTransport implements ClientTransport {
     // Recycling waits for the Send when the policy says so (7.2, nvme-rdma); otherwise the
     // request is reusable at once — even if its Send is still in flight.
     if (req.sendOutstanding && req.decision?.recycleWaitsForSend === true) this.xprt.pendingRecycle.add(req);
-    else pool.recycle(req);
+    else this.xprt.recycleRequest(req);
   }
 
   allocSendBuffer(slot: RpcSlot, sizeHint: number): Uint8Array | undefined {

@@ -30,6 +30,7 @@ const NO_EVENTS: ClientTransportEvents = {
   onReplyError() {},
   onDisconnect() {},
   onWriteSpace() {},
+  onSlotsAvailable() {},
   onCongestionWindow() {},
 };
 
@@ -330,7 +331,19 @@ export class RpcRdmaXprt {
     if (generation !== req.sendGeneration) return;
     req.sendOutstanding = false;
     this.tryComplete(req);
-    if (this.pendingRecycle.delete(req)) this.pool?.recycle(req);
+    if (this.pendingRecycle.delete(req)) this.recycleRequest(req);
+  }
+
+  /**
+   * Return a request to the pool. If the pool had run dry meanwhile, RPCs sit in the client's
+   * backlog and nothing else may wake them (the client released no slot): tell the client — its
+   * slot waiters only, not the writers waiting for write space (xprt_wake_up_backlog).
+   */
+  recycleRequest(req: RdmaRequest): void {
+    if (this.pool?.recycle(req) === true) {
+      this.stats.req_pool_empty = this.pool.emptyGets;
+      this.events.onSlotsAvailable();
+    }
   }
 
   /** Deliver the reply of `req` once nothing holds it back. */
@@ -477,7 +490,7 @@ export class RpcRdmaXprt {
     for (const req of [...this.pendingRecycle]) {
       if (!req.sendOutstanding) {
         this.pendingRecycle.delete(req);
-        this.pool?.recycle(req);
+        this.recycleRequest(req);
       }
     }
     ep.state = 'closed';

@@ -52,6 +52,12 @@ export class XprtRdmaStats {
   write_chunk_split_scans = 0;
   /** Of those, replies whose `headLength` hint did not end at the data's length word. */
   write_chunk_head_mismatch = 0;
+  /**
+   * The client asked for a request below the request limit and the pool had none free: every
+   * spare request was waiting for its Send to retire (recycle gating, 7.2). Its waiters are woken
+   * when one is recycled.
+   */
+  req_pool_empty = 0;
   /** Send preparation returned "try again" because no MR was free. */
   mr_exhausted = 0;
 
