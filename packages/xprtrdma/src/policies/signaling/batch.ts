@@ -43,6 +43,23 @@ export function computeBatch(formula: BatchFormula, sizing: SignalingSizing): nu
  * What it gets wrong depends on the options: counting `sends` lets chained FastReg WRs pile up
  * unsignaled on the Send Queue (fixed in 2021, "Avoid Send Queue wrapping"); `wrs-5.13-reset`
  * over-signals (an efficiency loss, not a correctness bug).
+ *
+ * Why `sends` cannot wrap the Send Queue in rdmalab's model (m = max requests after device
+ * clamping, SQ = 7m + 1, ring = m + 2 send contexts, a fixed pool of 3m MRs, batch B = m/8 or
+ * min(7, m/4)). Under 'signaled-only' retirement the WRs occupying the SQ are those posted after
+ * the last reaped signaled WR.
+ * - While completions are reaped promptly, occupancy is at most one run of WRs between two
+ *   signaled WRs: ≤ B + 1 Sends; REG_MRs ≤ 3m for MRs still registered (an MR is re-registered only
+ *   after a LOCAL_INV completion — a signaled WR that ends the run — or a Send With Invalidate, at
+ *   most one per Reply, so ≤ B + 1 more); LOCAL_INVs ≤ one chain (its last WR is signaled) ≤ 3m.
+ *   Total ≤ 6m + 2(B + 1) ≤ 6m + m/4 + 2 < 7m + 1 for m ≥ 2.
+ * - While completions are not reaped (lost ACKs delay them), the countdown is irrelevant: no
+ *   signaled WR of either counting retires anything, and occupancy is bounded by the ring (≤ m + 1
+ *   Sends) and the MR pool, identically for `sends` and `wrs`.
+ * A device with a small max_fast_reg_page_list_len raises the WRs per RPC but not the MR pool, so
+ * the first bound holds (test/fastreg-depth.test.ts: 8-page MRs, 256 KiB READs, both countings).
+ * The kernel's wrap needs what this model does not have: an MR pool that grows on demand
+ * (rpcrdma_mrs_refresh), so REG_MRs in a run are bounded by nothing but the countdown.
  */
 export class BatchSignaling implements SignalingPolicy {
   readonly name: string;
