@@ -10,12 +10,12 @@ import {
   CmAgent,
   type CmAgentOptions,
   type Iommu,
-  opcodeInfo,
+  opcodeInfo as opcodeInfoImport,
   type PacketRoute,
   type RocePacket,
   SoftDevice,
   type TxProvenance,
-  udpPayloadLength,
+  udpPayloadLength as udpPayloadLengthImport,
 } from '@rdmalab/roce';
 import { type DeviceAttributes, type Mtu, mtuFromBytes } from '@rdmalab/verbs';
 import { SimError } from '../errors.js';
@@ -32,6 +32,12 @@ import { FabricLink, type PacketSwitch } from './fabric-link.js';
 import { DEFAULT_RESOLVED_LINK, type LinkOptions, type ResolvedLink, resolveLink } from './link-options.js';
 import { macForIp } from './mac-address.js';
 import type { IommuModel, SimHost, SqRetirement } from './sim-host.js';
+
+// Imported values used per packet, bound to module-local names once: under a module runner (vitest,
+// where tests and fault sweeps run) every use of an imported binding is a getter call, which costs
+// more than the operation and keeps the hot path from being inlined.
+const opcodeInfo = opcodeInfoImport;
+const udpPayloadLength = udpPayloadLengthImport;
 
 /** Ethernet (14) + IPv4 (20) + UDP (8) around the RoCE transport bytes. */
 const ETH_IPV4_UDP_BYTES = 42;

@@ -2,8 +2,20 @@ import type { Random } from '@rdmalab/kernel';
 import type { PacketRoute, RocePacket } from '@rdmalab/roce';
 import { SimError } from '../errors.js';
 import type { AckLoss, FaultAction, FaultRule, PacketMatch, Partition } from './fault-plan.js';
-import { classifyPacket, PACKET_CLASSES, type PacketClass } from './packet-class.js';
-import { checkCount, checkProbability, checkWindow, inWindow, type TimeWindow } from './time-window.js';
+import { classifyPacket as classifyPacketImport, PACKET_CLASSES, type PacketClass } from './packet-class.js';
+import {
+  checkCount,
+  checkProbability,
+  checkWindow,
+  inWindow as inWindowImport,
+  type TimeWindow,
+} from './time-window.js';
+
+// Imported values used per packet, bound to module-local names once: under a module runner (vitest,
+// where tests and fault sweeps run) every use of an imported binding is a getter call, which costs
+// more than the operation and keeps the hot path from being inlined.
+const classifyPacket = classifyPacketImport;
+const inWindow = inWindowImport;
 
 const PSN_MODULUS = 0x1000000;
 

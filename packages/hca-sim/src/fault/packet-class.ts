@@ -1,4 +1,16 @@
-import { classifyAeth, GSI_QPN, opcodeInfo, type RocePacket } from '@rdmalab/roce';
+import {
+  classifyAeth as classifyAethImport,
+  GSI_QPN as GSI_QPNImport,
+  opcodeInfo as opcodeInfoImport,
+  type RocePacket,
+} from '@rdmalab/roce';
+
+// Imported values used per packet, bound to module-local names once: under a module runner (vitest,
+// where tests and fault sweeps run) every use of an imported binding is a getter call, which costs
+// more than the operation and keeps the hot path from being inlined.
+const classifyAeth = classifyAethImport;
+const GSI_QPN = GSI_QPNImport;
+const opcodeInfo = opcodeInfoImport;
 
 /**
  * Coarse kinds of packet a fault rule can name instead of listing opcodes:

@@ -1,8 +1,15 @@
-import { PAGE_SIZE } from '@rdmalab/kernel';
+import { PAGE_SIZE as PAGE_SIZEImport } from '@rdmalab/kernel';
 import type { Iommu } from '@rdmalab/roce';
-import { DmaDirection, DmaMappingError, VerbsError } from '@rdmalab/verbs';
+import { DmaDirection as DmaDirectionImport, DmaMappingError, VerbsError } from '@rdmalab/verbs';
 import type { DmaFault } from './dma-fault.js';
 import type { MapFailureInjector } from './map-failure-injector.js';
+
+// Imported values used per packet, bound to module-local names once: under a module runner (vitest,
+// where tests and fault sweeps run) every use of an imported binding is a getter call, which costs
+// more than the operation and keeps the hot path from being inlined.
+const PAGE_SIZE = PAGE_SIZEImport;
+const DmaDirection = DmaDirectionImport;
+type DmaDirection = DmaDirectionImport;
 
 /** Start of the IOVA space: far above any simulated physical address, so a phys used as IOVA faults. */
 export const STRICT_IOVA_BASE = 0x10_0000_0000;

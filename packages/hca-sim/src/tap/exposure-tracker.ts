@@ -1,5 +1,16 @@
 import { Buffer } from 'node:buffer';
-import { classifyAeth, type PacketRoute, type RocePacket, type TxProvenance } from '@rdmalab/roce';
+import {
+  classifyAeth as classifyAethImport,
+  type PacketRoute,
+  type RocePacket,
+  type TxProvenance,
+} from '@rdmalab/roce';
+import { TransmissionLog } from './transmission-log.js';
+
+// Imported values used per packet, bound to module-local names once: under a module runner (vitest,
+// where tests and fault sweeps run) every use of an imported binding is a getter call, which costs
+// more than the operation and keeps the hot path from being inlined.
+const classifyAeth = classifyAethImport;
 
 const PSN_MODULUS = 0x1000000;
 
@@ -59,8 +70,8 @@ const BLOCK_BYTES = 4096;
 /** Free blocks kept for reuse (4 MiB). */
 const MAX_FREE_BLOCKS = 1024;
 
-/** PSN → first transmission, in transmission order (Map iteration order). */
-type QpPsns = Map<number, FirstTransmission>;
+/** One QP's first transmissions, in transmission order. */
+type QpPsns = TransmissionLog<FirstTransmission>;
 
 /**
  * Remembers the first transmission of every payload-carrying request PSN until it is acknowledged,
@@ -91,11 +102,8 @@ export class ExposureTracker {
     const psns = this.psnsOf(route.srcIp, provenance.qpn, true)!;
     const first = psns.get(provenance.psn);
     if (!first) {
-      if (psns.size >= this.maxPerQp) {
-        const oldest = psns.keys().next().value;
-        if (oldest !== undefined) this.forget(psns, oldest);
-      }
-      psns.set(provenance.psn, {
+      if (psns.size >= this.maxPerQp) this.forgetOldest(psns);
+      psns.push({
         psn: provenance.psn,
         timeNs: nowNs,
         payload: this.copy(packet.payload),
@@ -143,9 +151,10 @@ export class ExposureTracker {
     const ackPsn = packet.bth.psn;
     const inclusive = classifyAeth(packet.aeth.syndrome).type === 'ACK';
     // Entries are kept in transmission order, so the acknowledged ones come first.
-    for (const psn of psns.keys()) {
+    for (let first = psns.oldest(); first !== undefined; first = psns.oldest()) {
+      const psn = first.psn;
       if (!(psnBefore(psn, ackPsn) || (inclusive && psn === ackPsn))) break;
-      this.forget(psns, psn);
+      this.forgetOldest(psns);
     }
   }
 
@@ -157,9 +166,8 @@ export class ExposureTracker {
     return copy;
   }
 
-  private forget(psns: QpPsns, psn: number): void {
-    const first = psns.get(psn);
-    psns.delete(psn);
+  private forgetOldest(psns: QpPsns): void {
+    const first = psns.shift();
     const block = first?.payload.buffer;
     if (block?.byteLength === BLOCK_BYTES && this.#free.length < MAX_FREE_BLOCKS)
       this.#free.push(block as ArrayBuffer);
@@ -181,7 +189,7 @@ export class ExposureTracker {
     }
     let psns = qps.get(qpn);
     if (!psns && create) {
-      psns = new Map();
+      psns = new TransmissionLog();
       qps.set(qpn, psns);
     }
     return psns;

@@ -1,9 +1,14 @@
 import { encodeFrame, type PacketRoute, type RocePacket, type TxProvenance } from '@rdmalab/roce';
 import { macForIp } from '../fabric/mac-address.js';
-import { classifyPacket } from '../fault/packet-class.js';
+import { classifyPacket as classifyPacketImport } from '../fault/packet-class.js';
 import { writeCapture } from './capture-file.js';
 import { type Exposure, ExposureTracker } from './exposure-tracker.js';
 import type { DmaFaultRecord, TapRecord } from './tap-record.js';
+
+// Imported values used per packet, bound to module-local names once: under a module runner (vitest,
+// where tests and fault sweeps run) every use of an imported binding is a getter call, which costs
+// more than the operation and keeps the hot path from being inlined.
+const classifyPacket = classifyPacketImport;
 
 export interface WireTapOptions {
   /** Keep every frame for pcap export (default true). */
