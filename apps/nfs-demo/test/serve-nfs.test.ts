@@ -164,16 +164,15 @@ describe('rdmalab serve + rdmalab nfs over TCP on 127.0.0.1', () => {
     }
   });
 
-  it('--transport rdma says the RDMA transport is not available yet (exit 2)', async () => {
+  it('--backend sim says the simulated fabric lives inside one process (exit 2)', async () => {
     for (const argv of [
-      ['serve', '--transport', 'rdma', '--backend', 'rxe', '--listen', '127.0.0.1:0'],
-      ['nfs', '--server', '127.0.0.1', '--transport', 'rdma', 'ls'],
+      ['serve', '--transport', 'rdma', '--backend', 'sim', '--listen', '127.0.0.1:0'],
+      ['nfs', '--server', '127.0.0.1', '--transport', 'rdma', '--backend', 'sim', 'ls'],
     ]) {
       const io = captureIo();
       expect(await main(argv, io, registry)).toBe(2);
-      expect(io.stderr).toMatch(
-        /--transport rdma is not available yet: no RPC-over-RDMA transport class .*registered: tcp/,
-      );
+      expect(io.stderr).toMatch(/--backend sim: the simulated RoCE fabric lives inside one process/);
+      expect(io.stderr).toMatch(/rdmalab demo/);
     }
   });
 
