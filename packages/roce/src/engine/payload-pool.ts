@@ -28,7 +28,7 @@ export class PayloadPool {
   /** Payloads served from a returned block (rather than fresh memory). */
   reused = 0;
 
-  /** A `length`-byte buffer no packet in flight shares; its bytes are garbage until written. */
+  /** A `length`-byte buffer no packet in flight shares (a reused block still holds an earlier payload). */
   take(length: number): Uint8Array {
     if (this.recycling && length <= MAX_PAYLOAD_BYTES) {
       let block = this.free.pop();
