@@ -14,9 +14,9 @@ export function describeBreakage(r: ScenarioReport): string[] {
   const exposure = r.exposures[0];
   if (exposure) {
     lines.push(
-      `EXPOSED  at ${ms(exposure.timeNs)} the retransmission of PSN ${exposure.psn} put ${exposure.differingBytes} bytes of "${exposure.owners.join(', ')}" on the wire` +
+      `EXPOSED  at ${ms(exposure.timeNs)} the retransmission of PSN ${exposure.psn} put ${exposure.differingBytes} bytes of ${exposure.owners.length > 0 ? `"${exposure.owners.join(', ')}"` : `new contents of "${exposure.buffer}"`} on the wire` +
         (r.exposures.length > 1 ? ` (${r.exposures.length} retransmissions in all)` : ''),
-      `         the page now holds: "${exposure.sample}"`,
+      `         the payload it gathered now reads: "…${exposure.sample}"`,
     );
   }
   const faults = r.dmaFaults.filter((f) => f.faulted);

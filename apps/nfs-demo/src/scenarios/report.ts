@@ -10,8 +10,10 @@ export interface ExposureReport {
   readonly wrId: number;
   /** Owner tags of the pages the retransmission read that the first transmission did not. */
   readonly owners: readonly string[];
+  /** Owner tag of the buffer the first differing byte was gathered from. */
+  readonly buffer: string;
   readonly differingBytes: number;
-  /** The first bytes of the page the retransmission read, as printable text (read after the run). */
+  /** The last 48 bytes of the largest buffer it gathered (the payload), as printable text, read after the run. */
   readonly sample: string;
 }
 

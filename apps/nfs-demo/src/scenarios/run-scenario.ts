@@ -76,7 +76,19 @@ export async function runScenario(scenario: Scenario, options: ScenarioRunOption
   const tap = stack.fabric.tap;
   const memory = stack.clientHost.memory;
   const exposures: ExposureReport[] = (tap?.exposures ?? []).map((e) => {
-    const src = e.sources.find((s) => e.owners.includes(s.owner)) ?? e.sources[0];
+    // The buffer the first differing byte came from, and the largest one (the payload) for the sample.
+    let at = e.firstDifferenceAt;
+    let first = e.sources[0];
+    for (const s of e.sources) {
+      first = s;
+      if (at < s.length) break;
+      at -= s.length;
+    }
+    const payload = e.sources.reduce<(typeof e.sources)[number] | undefined>(
+      (big, s) => (big === undefined || s.length > big.length ? s : big),
+      undefined,
+    );
+    const n = Math.min(48, payload?.length ?? 0);
     return {
       timeNs: e.timeNs,
       host: e.host,
@@ -84,8 +96,9 @@ export async function runScenario(scenario: Scenario, options: ScenarioRunOption
       psn: e.psn,
       wrId: e.wrId,
       owners: e.owners.map((o) => o ?? '(a free page)'),
+      buffer: first?.owner ?? '(a free page)',
       differingBytes: e.differingBytes,
-      sample: src ? printable(memory.read(src.phys, Math.min(48, src.length))) : '',
+      sample: payload ? printable(memory.read(payload.phys + payload.length - n, n)) : '',
     };
   });
   const dmaFaults: DmaFaultReport[] = (tap?.dmaFaults ?? []).map((f) => ({

@@ -54,8 +54,33 @@ export async function writeFromPages(
   return res.ok.count;
 }
 
-/** READ `length` bytes at `offset` into fresh pages of `memory`; returns a copy of the bytes. */
+/** Largest READ sent at once (the server's rtmax is 1 MiB). */
+const READ_MAX = 256 * 1024;
+
+/**
+ * READ `length` bytes at `offset`, at most 256 KiB per READ, each into fresh pages of `memory`;
+ * returns a copy of the bytes (shorter at end of file).
+ */
 export async function readOverWire(
+  session: NfsSession,
+  memory: PhysicalMemory,
+  fh: Uint8Array,
+  offset: number,
+  length: number,
+  name: string,
+): Promise<Uint8Array> {
+  const out = new Uint8Array(length);
+  let done = 0;
+  while (done < length) {
+    const part = await readOnce(session, memory, fh, offset + done, Math.min(READ_MAX, length - done), name);
+    out.set(part, done);
+    done += part.length;
+    if (part.length === 0) break;
+  }
+  return done === length ? out : out.slice(0, done);
+}
+
+async function readOnce(
   session: NfsSession,
   memory: PhysicalMemory,
   fh: Uint8Array,
