@@ -17,7 +17,7 @@ export { type BenchPackage, benchPackages, findWorkspaceRoot } from './benchmark
 export { type Command, UsageError } from './command.js';
 export { type BenchRun, benchCommand, type MergedBenchResults } from './commands/bench.js';
 export { cliRegistry } from './commands/cli-registry.js';
-export { demoCommand, heldUp } from './commands/demo.js';
+export { demoCommand } from './commands/demo.js';
 export { createNfsCommand, nfsCommand } from './commands/nfs.js';
 export { CommandRegistry } from './commands/registry.js';
 export {
@@ -40,9 +40,4 @@ export {
   type TransportName,
   TransportUnavailableError,
 } from './stack/transport-choice.js';
-export {
-  runSeedStory,
-  type SeedStoryOptions,
-  type SeedStoryResult,
-  type SendLifetime,
-} from './story/seed-story.js';
+export { type DemoResult, demoSteps, type WorkloadReport } from './story/demo-run.js';

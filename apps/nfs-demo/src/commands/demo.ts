@@ -1,178 +1,120 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { IommuModel } from '@rdmalab/hca-sim';
 import { type Command, UsageError } from '../command.js';
 import type { CliIo } from '../io.js';
 import { ProgressBar } from '../output/progress.js';
-import { runSeedStory, type SeedStoryResult, type SendLifetime } from '../story/seed-story.js';
+import { describeBreakage } from '../scenarios/outcome-text.js';
+import type { ScenarioReport } from '../scenarios/report.js';
+import { parseCount } from '../scenarios/run-options.js';
+import { type DemoResult, demoSteps, type WorkloadReport, workloadHeld } from '../story/demo-run.js';
 
 const USAGE = `usage: rdmalab demo [--seed N] [--json] [--pcap FILE]
 
-Runs the seed bug of Linux xprtrdma (2017) on the simulated RoCEv2 fabric, for real: an RPC Call
-goes out as an RDMA Send from a DMA-mapped page, the server answers at once, and the server's ACKs
-are lost for 50 ms, so the client's HCA retransmits the Send after its local ACK timeout, re-reading
-the page. Each Send-memory policy runs under a strict IOMMU and without one (passthrough), then
-once more with no faults to show what the fix costs.
+The whole stack in one process on a simulated RoCEv2 fabric, no set-up: an NFS server (in-memory
+store) and a client on two simulated hosts over RPC-over-RDMA (xprtrdma). First a short workload
+(create files, write them, read them back over the wire, compare), then the seed's story, run for
+real: Linux xprtrdma commit ae72950abf99 (2017), the delayed Send completion — under the pre-fix
+policy (what broke, with the bytes and their owner) and the fixed one (nothing broke, and what it
+cost).
 
   --seed N     fabric seed (default 1)
   --json       print one JSON object instead of the story
-  --pcap FILE  write the capture of the passthrough run of the broken policy (open in Wireshark)
+  --pcap FILE  write the capture of the broken run without IOMMU (Wireshark: the exposure)
 
-Exit status: 0 when the fixed policy held in every run, 1 when it did not, 2 on bad usage.`;
+Exit status: 0 when the fixed policy held everywhere, 1 when anything in the fixed stack failed,
+2 on bad usage, 130 when interrupted.`;
 
-const ACK_LOSS_NS = 50_000_000;
-
-interface Run {
-  label: string;
-  lifetime: SendLifetime;
-  iommu: IommuModel;
-  ackLossNs: number;
+function us(v: number): string {
+  return v >= 1000 ? `${(v / 1000).toFixed(3)} ms` : `${v.toFixed(1)} µs`;
 }
 
-const RUNS: readonly Run[] = [
-  {
-    label: 'release on reply, strict IOMMU',
-    lifetime: 'release-on-reply',
-    iommu: 'strict',
-    ackLossNs: ACK_LOSS_NS,
-  },
-  {
-    label: 'release on reply, no IOMMU',
-    lifetime: 'release-on-reply',
-    iommu: 'passthrough',
-    ackLossNs: ACK_LOSS_NS,
-  },
-  {
-    label: 'wait for Send, strict IOMMU',
-    lifetime: 'wait-for-send',
-    iommu: 'strict',
-    ackLossNs: ACK_LOSS_NS,
-  },
-  {
-    label: 'wait for Send, no IOMMU',
-    lifetime: 'wait-for-send',
-    iommu: 'passthrough',
-    ackLossNs: ACK_LOSS_NS,
-  },
-  { label: 'release on reply, no faults', lifetime: 'release-on-reply', iommu: 'strict', ackLossNs: 0 },
-  { label: 'wait for Send, no faults', lifetime: 'wait-for-send', iommu: 'strict', ackLossNs: 0 },
-];
+function workloadLine(w: WorkloadReport): string {
+  const broken = Object.entries(w.violations).filter(([, n]) => Number(n) > 0);
+  return `  ${w.policy.padEnd(6)} ${w.files} files, ${w.bytes} bytes read back ${w.dataVerified ? 'intact' : `DAMAGED (${w.damaged.join('; ')})`}; ${w.rpcs} RPCs, latency p50 ${us(w.latencyUs.p50)}, p99 ${us(w.latencyUs.p99)}; ${w.counters.read_chunk_count} read chunks, ${w.counters.write_chunk_count} write chunks${broken.length ? `; violated ${broken.map(([id, n]) => `${id}×${n}`).join(' ')}` : ''}`;
+}
 
-/** The fixed policy held: the RPC completed, its data arrived intact, nothing faulted or leaked. */
-export function heldUp(r: SeedStoryResult): boolean {
-  return (
-    r.rpcCompleted &&
-    r.callDelivered &&
-    !r.connectionLost &&
-    r.exposures.length === 0 &&
-    r.dmaFaults.every((f) => !f.faulted) &&
-    r.sendStatus === 'SUCCESS'
+function seedBlock(r: ScenarioReport): string[] {
+  return [
+    `  ${r.policy} policy, ${r.iommu === 'strict' ? 'strict IOMMU' : 'no IOMMU (passthrough)'} — ${r.policyLabel}`,
+    ...describeBreakage(r).map((l) => `    ${l}`),
+    ...(r.held && Number(r.counters.reply_waits_for_send) > 0
+      ? [
+          `    cost: the RPC waited for its Send (reply_waits_for_send ${r.counters.reply_waits_for_send}); Alice's WRITE took ${r.facts.aliceWriteMs} ms instead of microseconds — only because the network lost the ACKs`,
+        ]
+      : []),
+  ];
+}
+
+function story(d: DemoResult): string {
+  const lines = [
+    'rdmalab demo — NFS over RPC-over-RDMA on a simulated RoCEv2 fabric, and the bug behind Linux commit ae72950abf99',
+    '',
+    'The stack: client 10.0.0.1 and server 10.0.0.2, each with an HCA (the RC engine), IOMMU and memory; NFSv3 over',
+    'ONC RPC over xprtrdma; the server exports an in-memory file system. No faults:',
+    ...d.workloads.map(workloadLine),
+  ];
+  const [fixed, broken] = [
+    d.workloads.find((w) => w.policy === 'fixed'),
+    d.workloads.find((w) => w.policy === 'broken'),
+  ];
+  if (fixed && broken)
+    lines.push(
+      `  With no faults the fix costs nothing: the same RPC latency (p50 ${us(fixed.latencyUs.p50)} fixed vs ${us(broken.latencyUs.p50)} broken) — a Send completes long before its Reply.`,
+    );
+  lines.push(
+    '',
+    "The seed's story. An RPC Reply can arrive while the HCA is still retrying the Send that carried the Call: here the",
+    "server's ACKs are lost for 60 ms, so Alice's 2 KiB NFS WRITE, sent from her DMA-mapped page, is still owned by the",
+    'HCA when its Reply completes the RPC; the HCA retransmits after its 67 ms local ACK timeout, re-reading the page.',
+    "Releasing the page at the Reply hands it to the next user — Bob's payroll file — before that retransmission.",
+    '',
   );
-}
-
-function ms(ns: number | null): string {
-  if (ns === null) return '—';
-  return ns < 1_000_000 ? `${(ns / 1e3).toFixed(2)} µs` : `${(ns / 1e6).toFixed(3)} ms`;
-}
-
-function verdict(r: SeedStoryResult): string {
-  if (r.connectionLost) {
-    const fault = r.dmaFaults.find((f) => f.faulted);
-    return `BROKEN  the retransmission${fault ? ` at ${ms(fault.timeNs)} read an unmapped page` : ''} → Send ${r.sendStatus}; QP flushed, connection lost`;
-  }
-  const exposure = r.exposures[0];
-  if (exposure) {
-    return `BROKEN  the retransmission at ${ms(exposure.timeNs)} put ${exposure.differingBytes} bytes of "${exposure.owners.join(', ')}" on the wire\n          wire bytes: "${exposure.sample}"`;
-  }
-  if (heldUp(r)) {
-    return r.replyWaitedForSendNs > 0
-      ? `ok      the RPC waited ${ms(r.replyWaitedForSendNs)} after its Reply for the Send; no fault, nothing exposed`
-      : `ok      RPC latency ${ms(r.rpcLatencyNs)}`;
-  }
-  return `FAILED  rpcCompleted=${r.rpcCompleted} callDelivered=${r.callDelivered} send=${r.sendStatus}`;
-}
-
-function toJson(r: SeedStoryResult, label: string) {
-  const { pcap: _pcap, ...rest } = r;
-  return { label, held: heldUp(r), ...rest };
+  for (const r of d.seedRuns) lines.push(...seedBlock(r));
+  if (!d.complete) lines.push('', 'Interrupted: not every run completed.');
+  lines.push(
+    '',
+    d.fixedHeld
+      ? 'The fixed policy held in every run: no exposure, no DMA fault, no lost connection, every byte intact.'
+      : 'The fixed policy FAILED in at least one run.',
+  );
+  return lines.join('\n');
 }
 
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'the seed bug, broken and fixed, on the simulated fabric (start here)',
+  summary: 'NFS over simulated RDMA, then the seed bug broken and fixed (start here)',
   usage: USAGE,
   async run(args: readonly string[], io: CliIo): Promise<number> {
-    const { values } = parseArgs({
+    const { values, positionals } = parseArgs({
       args: [...args],
       options: { seed: { type: 'string' }, json: { type: 'boolean' }, pcap: { type: 'string' } },
       strict: true,
-      allowPositionals: false,
+      allowPositionals: true,
     });
-    const seed = values.seed === undefined ? 1 : Number(values.seed);
-    if (!Number.isSafeInteger(seed) || seed < 0)
-      throw new UsageError(`--seed must be a non-negative integer, got "${values.seed}"`);
-
-    const progress = new ProgressBar(io, 'demo', RUNS.length);
-    const results: { run: Run; result: SeedStoryResult }[] = [];
-    for (const run of RUNS) {
+    if (positionals.length > 0) throw new UsageError(`demo takes no arguments, got "${positionals[0]}"`);
+    const seed = parseCount('--seed', values.seed, 1);
+    const { steps, result } = demoSteps(seed, values.pcap !== undefined);
+    const progress = new ProgressBar(io, 'demo', steps.length);
+    for (const step of steps) {
       if (io.signal.aborted) break;
-      results.push({ run, result: await runSeedStory({ ...run, seed }) });
-      progress.tick(1, run.label);
+      await step.run();
+      progress.tick(1, step.label);
     }
     progress.finish();
-    if (values.pcap) {
-      const capture = results.find(
-        (x) => x.run.lifetime === 'release-on-reply' && x.run.iommu === 'passthrough',
-      );
-      if (capture) writeFileSync(values.pcap, capture.result.pcap);
-    }
-    const fixedHeld = results
-      .filter((x) => x.run.lifetime === 'wait-for-send')
-      .every((x) => heldUp(x.result));
-    const complete = results.length === RUNS.length;
-
+    const d = result();
+    if (values.pcap !== undefined && d.pcap) writeFileSync(values.pcap, d.pcap);
     if (values.json) {
-      io.out(
-        JSON.stringify(
-          { seed, fixedHeld, complete, runs: results.map((x) => toJson(x.result, x.run.label)) },
-          null,
-          2,
-        ),
+      const { pcap: _pcap, ...rest } = d;
+      io.out(JSON.stringify(rest, null, 2));
+    } else io.out(story(d));
+    if (io.signal.aborted) {
+      io.err(
+        `rdmalab demo: interrupted after ${d.workloads.length + d.seedRuns.length} of ${steps.length} runs`,
       );
-      return fixedHeld && complete ? 0 : 1;
+      return 130;
     }
-    const lines = [
-      'rdmalab demo — the bug behind Linux commit ae72950abf99 (xprtrdma sendctx, 2017), on a simulated RoCEv2 fabric',
-      '',
-      'An RPC Call leaves the client as an RDMA Send of a 2 KiB DMA-mapped page. The server has it at once and',
-      'replies, but its ACKs are lost for 50 ms, so the client HCA still owns the Send: after its local ACK',
-      'timeout (67 ms) it retransmits, re-reading the page from host memory.',
-      '',
-    ];
-    for (const { run, result } of results) lines.push(`${run.label.padEnd(34)} ${verdict(result)}`);
-    const fast = results.find((x) => x.run.ackLossNs === 0 && x.run.lifetime === 'release-on-reply')?.result;
-    const fixedFast = results.find(
-      (x) => x.run.ackLossNs === 0 && x.run.lifetime === 'wait-for-send',
-    )?.result;
-    lines.push('');
-    lines.push(
-      'Releasing the Send’s memory when the Reply arrives lets the HCA read memory that is no longer the RPC’s:',
-    );
-    lines.push(
-      'with a strict IOMMU the connection dies; without one another tenant’s data goes on the wire.',
-    );
-    lines.push(
-      'Waiting for the Send completion fixes it, and with no faults it costs nothing: the Send completes',
-    );
-    lines.push(
-      `before the Reply arrives (RPC latency ${ms(fast?.rpcLatencyNs ?? null)} releasing on reply vs ${ms(fixedFast?.rpcLatencyNs ?? null)} waiting).`,
-    );
-    if (!complete) lines.push('', `Interrupted: ${results.length} of ${RUNS.length} runs completed.`);
-    lines.push(
-      '',
-      fixedHeld ? 'The fixed policy held in every run.' : 'The fixed policy FAILED in at least one run.',
-    );
-    io.out(lines.join('\n'));
-    return fixedHeld && complete ? 0 : 1;
+    return d.fixedHeld && d.complete && d.workloads.every((w) => w.policy === 'broken' || workloadHeld(w))
+      ? 0
+      : 1;
   },
 };

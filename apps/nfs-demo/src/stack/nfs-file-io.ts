@@ -1,5 +1,5 @@
 import { PAGE_SIZE, type Page, type PhysicalMemory } from '@rdmalab/kernel';
-import { CREATE3, CreateMode, NfsError, nfs3StatName, READ3, StableHow, WRITE3 } from '@rdmalab/nfs';
+import { CREATE3, CreateMode, LOOKUP3, NfsError, nfs3StatName, READ3, StableHow, WRITE3 } from '@rdmalab/nfs';
 import type { NfsSession } from './nfs-session.js';
 
 /**
@@ -19,6 +19,13 @@ export async function createFile(session: NfsSession, name: string): Promise<Uin
     how: { mode: CreateMode.UNCHECKED, attributes: { mode: 0o644 } },
   });
   if (res.status !== 0 || res.ok.object === undefined) fail('create', name, res.status);
+  return res.ok.object;
+}
+
+/** LOOKUP `name` in the export root; returns its file handle. */
+export async function lookupFile(session: NfsSession, name: string): Promise<Uint8Array> {
+  const res = await session.nfs.call(LOOKUP3, { what: { dir: session.rootFh, name } });
+  if (res.status !== 0) fail('lookup', name, res.status);
   return res.ok.object;
 }
 
