@@ -25,14 +25,45 @@ export interface CapturedFrame {
   frame: Uint8Array;
 }
 
-/** A transmitted packet waiting to be encoded: the pcap is built when someone reads the frames. */
-interface PendingFrame {
-  readonly timeNs: number;
-  readonly packet: RocePacket;
-  readonly srcIp: string;
-  readonly dstIp: string;
-  readonly srcQpn: number;
-  readonly identification: number;
+/**
+ * Transmitted packets waiting to be encoded, column by column: the pcap is built when someone reads
+ * the frames. Columns of numbers and shared strings, not an object per packet: everything kept here
+ * outlives many scavenges, and every object kept is one more to copy.
+ */
+class PendingFrames {
+  readonly packets: RocePacket[] = [];
+  readonly timesNs: number[] = [];
+  readonly srcIps: string[] = [];
+  readonly dstIps: string[] = [];
+  readonly srcQpns: number[] = [];
+  readonly identifications: number[] = [];
+
+  get length(): number {
+    return this.packets.length;
+  }
+
+  push(timeNs: number, packet: RocePacket, route: PacketRoute, identification: number): void {
+    this.packets.push(packet);
+    this.timesNs.push(timeNs);
+    this.srcIps.push(route.srcIp);
+    this.dstIps.push(route.dstIp);
+    this.srcQpns.push(route.srcQpn);
+    this.identifications.push(identification);
+  }
+
+  /** Forget the first `n`. */
+  drop(n: number): void {
+    for (const column of [
+      this.packets,
+      this.timesNs,
+      this.srcIps,
+      this.dstIps,
+      this.srcQpns,
+      this.identifications,
+    ]) {
+      column.splice(0, n);
+    }
+  }
 }
 
 /**
@@ -50,7 +81,7 @@ export class WireTap {
   readonly records: TapRecord[] = [];
   readonly dmaFaults: DmaFaultRecord[] = [];
   readonly #frames: CapturedFrame[] = [];
-  readonly #pending: PendingFrame[] = [];
+  readonly #pending = new PendingFrames();
   readonly #tracker = new ExposureTracker();
   readonly #ipId = new Map<string, number>();
   readonly #macs = new Map<string, string>();
@@ -102,14 +133,7 @@ export class WireTap {
       // IPv4 Identification counts per source address, as a host's IP stack does: deterministic per run.
       const id = this.#ipId.get(route.srcIp) ?? 0;
       this.#ipId.set(route.srcIp, (id + 1) & 0xffff);
-      this.#pending.push({
-        timeNs: nowNs,
-        packet,
-        srcIp: route.srcIp,
-        dstIp: route.dstIp,
-        srcQpn: route.srcQpn,
-        identification: id,
-      });
+      this.#pending.push(nowNs, packet, route, id);
     }
     if (this.#forensics && provenance) this.#tracker.onTransmit(from, packet, route, provenance, nowNs);
     if (!this.#records) return undefined;
@@ -155,27 +179,26 @@ export class WireTap {
   }
 
   private encodePending(): void {
-    const pending = this.#pending;
+    const p = this.#pending;
     let i = 0;
     try {
-      for (; i < pending.length; i++) {
-        const p = pending[i]!;
+      for (; i < p.length; i++) {
         this.#frames.push({
-          timeNs: p.timeNs,
+          timeNs: p.timesNs[i]!,
           frame: encodeFrame({
-            srcMac: this.mac(p.srcIp),
-            dstMac: this.mac(p.dstIp),
-            srcIp: p.srcIp,
-            dstIp: p.dstIp,
-            srcQpn: p.srcQpn,
-            packet: p.packet,
-            identification: p.identification,
+            srcMac: this.mac(p.srcIps[i]!),
+            dstMac: this.mac(p.dstIps[i]!),
+            srcIp: p.srcIps[i]!,
+            dstIp: p.dstIps[i]!,
+            srcQpn: p.srcQpns[i]!,
+            packet: p.packets[i]!,
+            identification: p.identifications[i]!,
           }),
         });
       }
     } finally {
       // A packet that cannot be encoded stays at the head: every later read throws its RoceEncodeError.
-      pending.splice(0, i);
+      p.drop(i);
     }
   }
 
