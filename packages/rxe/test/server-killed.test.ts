@@ -12,16 +12,18 @@ const LENGTH = 6 << 20;
 
 describe('the server process is killed mid-transfer', () => {
   const peers: PeerProcess[] = [];
-  // Local ACK timeout 2^12 × 4.096 µs ≈ 17 ms, 3 retries: a dead peer is noticed within ~70 ms.
+  // Local ACK timeout 2^14 × 4.096 µs ≈ 67 ms. The first connection gets 2 retries, so the dead
+  // server is noticed within ~200 ms; the reconnect to a live server gets 7 (~540 ms), so a peer
+  // process starved of CPU on a loaded 2-core CI machine is not mistaken for a dead one.
   const host = new RxeHost({
     ip: CLIENT_IP,
     memoryPages: 4096,
-    cm: { ackTimeout: 12, responseTimeout: 16, maxCmRetries: 3 },
+    cm: { ackTimeout: 14, responseTimeout: 16, maxCmRetries: 3 },
   });
-  const connect = () =>
+  const connect = (retryCount: number) =>
     PeerClient.connect(host, {
       server: { ip: SERVER_IP, port: PORT },
-      retryCount: 3,
+      retryCount,
       bufferBytes: 8 << 20,
       chunkBytes: 128 << 10,
     });
@@ -34,7 +36,7 @@ describe('the server process is killed mid-transfer', () => {
   it('RETRY_EXC_ERR at the client, then a new server process and a reconnect complete the transfer intact', async () => {
     await host.ready;
     peers.push(await spawnPeer({ ip: SERVER_IP, port: PORT, bufferMib: 8 }));
-    const first = await connect();
+    const first = await connect(2);
     const bytes = patternBytes(77, 0, LENGTH);
     first.data.write(0, bytes);
 
@@ -58,14 +60,14 @@ describe('the server process is killed mid-transfer', () => {
     first.close();
 
     // While no server runs, connecting fails cleanly (no REP, the CM gives up), it does not hang.
-    const refused = await connect().then(
+    const refused = await connect(2).then(
       () => undefined,
       (error: unknown) => error,
     );
     expect((refused as PeerOperationError).code).toBe('ETIMEDOUT');
 
     peers.push(await spawnPeer({ ip: SERVER_IP, port: PORT, bufferMib: 8 }));
-    const second = await connect();
+    const second = await connect(7);
     second.data.write(0, bytes);
     await second.write(0, 0, LENGTH);
     expect(Buffer.from(await second.remoteHash(0, LENGTH)).toString('hex')).toBe(sha256(bytes));
