@@ -29,6 +29,7 @@ export {
 } from './commands/rpcinfo.js';
 export { createScenarioCommand, scenarioCommand } from './commands/scenario.js';
 export { createServeCommand, serveCommand } from './commands/serve.js';
+export { sweepCommand } from './commands/sweep.js';
 export type { CliIo } from './io.js';
 export { EXIT_USAGE, main } from './main.js';
 export { type ComposeNfsStack, composeNfsStack, type NfsStackOptions } from './stack/compose.js';

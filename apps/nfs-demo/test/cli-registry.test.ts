@@ -7,7 +7,9 @@ describe('the rdmalab command set', () => {
   it('an unknown command exits 2 and lists every valid one', async () => {
     const io = captureIo();
     expect(await main(['mount'], io, cliRegistry())).toBe(2);
-    expect(io.stderr).toContain('unknown command "mount". Valid commands: bench, demo, nfs, rpcinfo, serve');
+    expect(io.stderr).toContain(
+      'unknown command "mount". Valid commands: bench, demo, nfs, rpcinfo, scenario, serve, sweep',
+    );
   });
 
   it('--help of each command prints its usage', async () => {

@@ -5,6 +5,7 @@ import { CommandRegistry } from './registry.js';
 import { rpcinfoCommand } from './rpcinfo.js';
 import { scenarioCommand } from './scenario.js';
 import { serveCommand } from './serve.js';
+import { sweepCommand } from './sweep.js';
 
 /** Every command the `rdmalab` executable offers. */
 export function cliRegistry(): CommandRegistry {
@@ -14,5 +15,6 @@ export function cliRegistry(): CommandRegistry {
     .register(rpcinfoCommand)
     .register(serveCommand)
     .register(nfsCommand)
-    .register(scenarioCommand);
+    .register(scenarioCommand)
+    .register(sweepCommand);
 }

@@ -24,6 +24,8 @@ export const emptyRingWakeupRace: Scenario = {
     spec: SCENARIO_PRESETS['empty-ring-wakeup-race'].fixed,
   },
   setup: 'every server ACK delayed 200 µs; 200 small NFS WRITEs at once; 20 µs before a writer sleeps',
+  // A lost wake-up lasts until the RPC retransmit timer: 200 ms here, as in xprtrdma's own test.
+  session: { timeout: { initialNs: 200_000_000, incrementNs: 200_000_000 } },
   stackOptions: () => ({
     maxRequests: 16,
     flagBitSleepAfterNs: 20_000,

@@ -3,7 +3,7 @@ import type { IommuModel } from '@rdmalab/hca-sim';
 import type { PolicySpec } from '@rdmalab/xprtrdma';
 import { countByInvariant, InvariantMonitor } from '../stack/invariant-monitor.js';
 import { mountOverRdma } from '../stack/nfs-session.js';
-import { PerfettoTrace, traceUnmaps } from '../stack/perfetto-trace.js';
+import { labelEngineTracks, PerfettoTrace, traceUnmaps } from '../stack/perfetto-trace.js';
 import { composeSimStack } from '../stack/sim-stack.js';
 import { runInVirtualTime } from '../stack/virtual-time.js';
 import {
@@ -49,10 +49,11 @@ export async function runScenario(scenario: Scenario, options: ScenarioRunOption
     iommu,
     pcap: options.pcap ?? false,
   });
-  const trace = options.trace ? new PerfettoTrace(stack.fabric) : undefined;
+  const trace = options.trace ? new PerfettoTrace() : undefined;
   if (trace) {
     stack.tracer.addSink(trace);
     traceUnmaps(stack.clientHost, stack.tracer.tracepoint('dma', 'unmap'));
+    for (const host of [stack.clientHost, stack.serverHost]) labelEngineTracks(host);
   }
   const monitor = new InvariantMonitor(stack);
   const session = await mountOverRdma(stack, scenario.session);

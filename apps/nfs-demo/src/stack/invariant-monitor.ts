@@ -83,8 +83,8 @@ export class InvariantMonitor {
       });
   }
 
-  /** Look for lost wake-ups every 50 µs of virtual time until `stop()` is called. */
-  startRingSampler(): () => void {
+  /** Look for lost wake-ups every `everyNs` of virtual time (default 50 µs) until the returned stop is called. */
+  startRingSampler(everyNs = RING_SAMPLE_NS): () => void {
     this.#sampling = true;
     const tick = (): void => {
       if (!this.#sampling) return;
@@ -104,9 +104,9 @@ export class InvariantMonitor {
         });
       }
       this.#inLostWakeup = lost;
-      this.#stack.scheduler.setTimer(RING_SAMPLE_NS, tick, 'rdmalab.ring-sampler');
+      this.#stack.scheduler.setTimer(everyNs, tick, 'rdmalab.ring-sampler');
     };
-    this.#stack.scheduler.setTimer(RING_SAMPLE_NS, tick, 'rdmalab.ring-sampler');
+    this.#stack.scheduler.setTimer(everyNs, tick, 'rdmalab.ring-sampler');
     return () => {
       this.#sampling = false;
     };

@@ -31,15 +31,24 @@ export interface MixedResult {
 }
 
 /**
- * A mixed NFS workload: create the files, write them through the page cache (UNSTABLE WRITEs,
- * COMMIT on close) and, in parallel, small direct WRITEs from pages freed as soon as each RPC
- * completes (what a page cache does when it evicts a clean page: the next user gets the frame);
- * then READ everything back over the wire and compare. Errors are recorded, not thrown.
+ * A mixed NFS workload: create the files (CREATE UNCHECKED), then write them through the page
+ * cache (open r+, UNSTABLE WRITEs, COMMIT on close) and, in parallel, small direct WRITEs from
+ * pages freed as soon as each RPC completes (what a page cache does when it evicts a clean page:
+ * the next user gets the frame); then READ everything back over the wire and compare. Only
+ * idempotent procedures run after `beforeWrites` (LOOKUP, WRITE, COMMIT, READ): a fault there can
+ * make the client retransmit them, and this server keeps no duplicate request cache. Errors are
+ * recorded, not thrown.
  */
 export async function runMixedWorkload(
   stack: SimStack,
   session: NfsSession,
-  options: { readonly seed: number; readonly timeoutNs?: number; readonly files?: readonly MixedFile[] },
+  options: {
+    readonly seed: number;
+    readonly timeoutNs?: number;
+    readonly files?: readonly MixedFile[];
+    /** Called once every file exists, just before the first WRITE (faults start here). */
+    readonly beforeWrites?: () => void;
+  },
 ): Promise<MixedResult> {
   const files = options.files ?? MIXED_FILES;
   const timeoutNs = options.timeoutNs ?? 30_000_000_000;
@@ -49,12 +58,29 @@ export async function runMixedWorkload(
   const run = <T>(p: Promise<T>, what: string) => runInVirtualTime(stack.fabric, p, what, timeoutNs);
   const directName = 'journal.log';
   const direct = patternBytes(4 * 1500, options.seed * 8 + 7);
+  let directFh: Uint8Array;
+  try {
+    await run(Promise.all(files.map((f) => createFile(session, f.name))), 'CREATE');
+    directFh = await run(createFile(session, directName), 'CREATE');
+  } catch (error) {
+    damaged.push(`create: ${error instanceof Error ? error.message : String(error)}`);
+    return { dataVerified: false, files: files.length + 1, bytes: 0, damaged };
+  }
+  options.beforeWrites?.();
+  const writeThroughCache = async (name: string, data: Uint8Array): Promise<void> => {
+    const handle = await session.fs.open(`/${name}`, 'r+');
+    try {
+      await handle.write(data, 0, data.length, 0);
+    } finally {
+      await handle.close();
+    }
+  };
   try {
     await run(
       Promise.all([
-        ...files.map((f, i) => session.fs.writeFile(`/${f.name}`, contents[i]!)),
+        ...files.map((f, i) => writeThroughCache(f.name, contents[i]!)),
         (async () => {
-          const fh = await createFile(session, directName);
+          const fh = directFh;
           await Promise.all(
             [0, 1, 2, 3].map(async (k) => {
               const chunk = direct.subarray(k * 1500, (k + 1) * 1500);

@@ -43,7 +43,11 @@ const NFS_PROC_NAMES: Record<number, string> = Object.fromEntries(
   Object.entries(Nfs3Proc).map(([name, n]) => [n, name]),
 );
 
-/** RPC timeouts in virtual time: long enough for a partition shorter than the retry budget. */
+/**
+ * RPC timeouts in virtual time: 1 s, 6 retries, hard. Long enough for a partition shorter than
+ * the HCA's retry budget (7 × 67 ms); short enough that an RPC the transport lost is resent
+ * within a run.
+ */
 export const SESSION_TIMEOUT: RpcTimeoutOptions = {
   initialNs: 1_000_000_000,
   incrementNs: 1_000_000_000,

@@ -1,5 +1,11 @@
-import type { SimFabric, SimHost } from '@rdmalab/hca-sim';
-import { ChromeTraceSink, type TraceEvent, type Tracepoint, type TraceSink } from '@rdmalab/kernel';
+import type { SimHost } from '@rdmalab/hca-sim';
+import {
+  ChromeTraceSink,
+  type TraceEmitOptions,
+  type TraceEvent,
+  type Tracepoint,
+  type TraceSink,
+} from '@rdmalab/kernel';
 
 /**
  * A Chrome trace (Perfetto opens it) of one simulation, with a track per QP and per RPC:
@@ -8,28 +14,12 @@ import { ChromeTraceSink, type TraceEvent, type Tracepoint, type TraceSink } fro
  *   reply and the server's recv/rdma_read/rdma_write/send_reply on the same track;
  * - `client xprtrdma`: Send completions walking the ring, flushes, reconnects, empty ring;
  * - `client dma`: every DMA unmap (where a too-early release shows).
- * Tracks of the engine come named `qp N`; the host is found from the tap's records.
+ * QP numbers repeat across hosts, so each host's engine tracepoints are relabelled with the
+ * host's name first ({@link labelEngineTracks}).
  */
 export class PerfettoTrace implements TraceSink {
   readonly #chrome = new ChromeTraceSink('rdmalab simulation');
   readonly #openRpcs = new Set<number>();
-  readonly #qpHost = new Map<number, string>();
-  #scanned = 0;
-
-  constructor(private readonly fabric: SimFabric) {}
-
-  private hostOfQp(qpn: number): string | undefined {
-    let host = this.#qpHost.get(qpn);
-    const records = this.fabric.tap?.records;
-    if (host === undefined && records !== undefined) {
-      for (; this.#scanned < records.length; this.#scanned++) {
-        const r = records[this.#scanned]!;
-        if (!this.#qpHost.has(r.srcQpn)) this.#qpHost.set(r.srcQpn, r.from);
-      }
-      host = this.#qpHost.get(qpn);
-    }
-    return host;
-  }
 
   write(event: TraceEvent): void {
     const f = event.fields as Record<string, unknown>;
@@ -48,12 +38,6 @@ export class PerfettoTrace implements TraceSink {
       }
       const side = event.subsystem === 'xprtrdma' ? 'client' : 'server';
       this.#chrome.write({ ...event, track: `${side} ${event.subsystem}` });
-      return;
-    }
-    if (event.track?.startsWith('qp ')) {
-      const qpn = Number(event.track.slice(3));
-      const host = this.hostOfQp(qpn);
-      this.#chrome.write({ ...event, track: host === undefined ? event.track : `${host} ${event.track}` });
       return;
     }
     this.#chrome.write(event);
@@ -78,4 +62,21 @@ export function traceUnmaps(
     tp.emit({ addr, length, direction }, { track: `${host.name} dma` });
     unmap(addr, length, direction);
   };
+}
+
+/** The engine's tracepoints of one device (roce EngineStats), by field name. */
+const ENGINE_TRACEPOINTS = ['postSend', 'retransmit', 'ack', 'nak', 'rnrNak', 'wc', 'qpState'] as const;
+
+/**
+ * Put `host`'s name in front of the track of every engine event its HCA emits (`qp 17` →
+ * `client qp 17`): both hosts' devices number their QPs from the same base.
+ */
+export function labelEngineTracks(host: SimHost): void {
+  const stats = host.device.stats;
+  for (const key of ENGINE_TRACEPOINTS) {
+    const tp = stats[key] as { emit: (fields: never, opts?: TraceEmitOptions) => void } | undefined;
+    if (tp === undefined) continue;
+    const emit = tp.emit.bind(tp);
+    tp.emit = (fields, opts) => emit(fields, { ...opts, track: `${host.name} ${opts?.track ?? 'hca'}` });
+  }
 }
