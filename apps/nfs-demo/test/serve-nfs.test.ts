@@ -152,6 +152,22 @@ describe('rdmalab serve + rdmalab nfs over TCP on 127.0.0.1', () => {
         ['nfs', '--server', '127.0.0.1', '--backend', 'sim', 'ls'],
         /--backend applies to --transport rdma only/,
       ],
+      [
+        ['nfs', '--server', '127.0.0.1', '--timeo', '0', 'ls'],
+        /--timeo must be 1-6000 tenths of a second, got "0"/,
+      ],
+      [
+        ['nfs', '--server', '127.0.0.1', '--source', '127.0.0.1', 'ls'],
+        /--source applies to --transport rdma --backend rxe only/,
+      ],
+      [
+        ['nfs', '--server', '127.0.0.1', '--transport', 'rdma', '--source', 'host', 'ls'],
+        /--source must be an IPv4 address, got "host"/,
+      ],
+      [
+        ['serve', '--transport', 'rdma', '--listen', '127.0.0.2:0'],
+        /--listen: rdma needs a fixed rdma_cm port/,
+      ],
       [['serve', '--listen', '127.0.0.1:x'], /--listen: port must be a number/],
       [['serve', '--transport', 'rdma', '--backend', 'ib'], /--backend must be one of sim, rxe, got "ib"/],
       [['serve', '--export', join(dir, 'missing-dir')], /--export .*missing-dir/],

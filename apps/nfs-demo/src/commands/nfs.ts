@@ -22,7 +22,7 @@ import {
 const SUBCOMMANDS = [...NFS_OPERATIONS].map(([name, spec]) => `  ${name} ${spec.operands}`).join('\n');
 
 const USAGE = `usage: rdmalab nfs --server ADDR[:PORT] [--export PATH] [--mount-port N]
-                   [--transport tcp|rdma] [--backend rxe|sim] [--source ADDR] CMD ARGS
+                   [--transport tcp|rdma] [--backend rxe|sim] [--source ADDR] [--timeo N] CMD ARGS
 
 Talks NFSv3 to any NFS server (rdmalab serve, nfs-ganesha, Linux knfsd…): mounts --export through
 rpcbind and mountd, runs one command, unmounts. Paths are inside the export ("/" is its root).
@@ -35,6 +35,8 @@ ${SUBCOMMANDS}
   --transport T    NFS transport: tcp (default) or rdma (MOUNT and rpcbind stay on tcp, as Linux does)
   --backend B      for rdma: rxe (default; RoCEv2 over UDP 4791). sim is refused: the simulated
                    fabric lives inside one process (see rdmalab demo)
+  --timeo N        RPC timeout in tenths of a second, as nfs(5)'s timeo= (default 50 over tcp, with
+                   one retransmission; 100 over rdma, where a call is sent once per connection)
   --source ADDR    rxe: the local IPv4 address to bind UDP 4791 on (default: the one the kernel
                    routes to the server from); it must differ from the server's on one machine
   -l               ls: long listing (mode, links, uid, gid, size, mtime, name)
@@ -44,6 +46,15 @@ Exit status: 0 ok, 1 when the server or a local file answered an error (its code
 is in the message), 2 on bad usage, 130 when interrupted.`;
 
 const MOUNT_TIMEOUT = { initialNs: 5e9, retries: 1, soft: true } as const;
+/** nfs(5) timeo= is in deciseconds. */
+const NS_PER_DECISECOND = 100_000_000;
+/**
+ * Over RDMA, one timeout period and no RPC-level retransmission on a live connection: RC either
+ * delivers a Call or breaks the connection (and the RPC client retransmits after reconnecting).
+ * Linux tears the connection down on an RPC timeout (xprt_rdma_timer) so a retransmission gets
+ * fresh chunks; this sunrpc would resend on the same connection, over chunks still registered.
+ */
+const RDMA_TIMEOUT = { initialNs: 10e9, retries: 0, soft: true } as const;
 
 /** The UDP port RoCEv2 runs on (IANA "roce"; InfiniBand Architecture Annex A17). */
 const ROCE_UDP_PORT = 4791;
@@ -82,6 +93,7 @@ export function createNfsCommand(compose: ComposeNfsStack = composeNfsStack): Co
           transport: { type: 'string' },
           backend: { type: 'string' },
           source: { type: 'string' },
+          timeo: { type: 'string' },
           long: { type: 'boolean', short: 'l' },
           parents: { type: 'boolean', short: 'p' },
         },
@@ -104,6 +116,12 @@ export function createNfsCommand(compose: ComposeNfsStack = composeNfsStack): Co
       const server = parseHostPort('--server', values.server);
       const mountPort =
         values['mount-port'] === undefined ? undefined : parsePort('--mount-port', values['mount-port']);
+      let timeoNs: number | undefined;
+      if (values.timeo !== undefined) {
+        if (!/^\d+$/.test(values.timeo) || Number(values.timeo) < 1 || Number(values.timeo) > 6000)
+          throw new UsageError(`--timeo must be 1-6000 tenths of a second, got "${values.timeo}"`);
+        timeoNs = Number(values.timeo) * NS_PER_DECISECOND;
+      }
       const exportPath = values.export ?? '/';
       if (!exportPath.startsWith('/'))
         throw new UsageError(`--export must be an absolute path, got "${exportPath}"`);
@@ -202,7 +220,10 @@ export function createNfsCommand(compose: ComposeNfsStack = composeNfsStack): Co
           port: nfsPort,
           mountPort,
           scheduler,
-          timeout: MOUNT_TIMEOUT,
+          timeout: {
+            ...(choice.transport === 'rdma' ? RDMA_TIMEOUT : MOUNT_TIMEOUT),
+            ...(timeoNs !== undefined && { initialNs: timeoNs }),
+          },
           // The page cache is where READ data is RDMA-Written to and WRITE data RDMA-Read from.
           ...(rxe !== undefined && { memory: rxe.host.memory, cacheBytes: RXE_CACHE_BYTES }),
         });
