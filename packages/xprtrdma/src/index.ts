@@ -3,7 +3,7 @@
 export { type CallChunkType, type MarshalPlan, planMarshal, type ReplyChunkType } from './client/marshal.js';
 export type { RdmaClientOptions } from './client/options.js';
 export { locateWriteChunkData } from './client/reply.js';
-export { type EndpointSizing, MAX_CHUNKS_PER_RPC, sizeEndpoint } from './client/sizing.js';
+export { type EndpointSizing, MAX_CHUNKS_PER_RPC, sendWrDepth, sizeEndpoint } from './client/sizing.js';
 // ── Client transport ──
 export { RdmaClientTransport } from './client/transport.js';
 export { RpcRdmaXprt } from './client/xprt.js';
@@ -28,6 +28,16 @@ export { PullUpPages } from './policies/inline-pages/pull-up.js';
 export { LeaveSlot } from './policies/prep-failure/leave-slot.js';
 export { PREP_FAILURE_POLICY, type PrepFailurePolicy } from './policies/prep-failure/policy.js';
 export { UngetSlot } from './policies/prep-failure/unget.js';
+export {
+  type FastregWrapConfiguration,
+  fastregWrapConfiguration,
+} from './policies/fastreg-wrap-configuration.js';
+export {
+  type MrPoolPolicy,
+  mrsPerRefresh,
+  RPCRDMA_MAX_DATA_SEGS,
+  RPCRDMA_MAX_HDR_SEGS,
+} from './policies/mr-pool/policy.js';
 export {
   buildPolicies,
   type PolicySpec,

@@ -43,6 +43,8 @@ export class Endpoint {
   qp!: QueuePair;
   signal!: SignalCounter;
   frwr!: FrwrPool;
+  /** An MR refresh is queued (rb_refresh_worker pending). */
+  mrRefreshPending = false;
   recvsPosted = false;
   /** Drain WRs still to complete before teardown. */
   drainsPending = 0;

@@ -29,20 +29,46 @@ export interface RegisteredMr {
  */
 export class FrwrPool {
   private readonly free: FastRegMr[] = [];
+  /** Registrations handed out and not yet recycled or orphaned (rl_registered across requests). */
+  private readonly inUse = new Set<RegisteredMr>();
   private variant = 0;
+  private created = 0;
   readonly maxPages: number;
 
   constructor(
     private readonly device: Device,
-    pd: ProtectionDomain,
+    private readonly pd: ProtectionDomain,
     count: number,
   ) {
     this.maxPages = Math.min(device.attrs.maxFastRegPageListLen, 256);
-    for (let i = 0; i < count; i++) this.free.push(pd.allocFastRegMr(this.maxPages));
+    this.grow(count);
   }
 
   get available(): number {
     return this.free.length;
+  }
+
+  /** MRs this pool has created (and not destroyed at teardown). */
+  get total(): number {
+    return this.created;
+  }
+
+  /**
+   * Create up to `count` more MRs (rpcrdma_mrs_create): stops early when the device refuses one
+   * (max_mr reached), as the kernel's loop does when frwr_mr_init fails. Returns how many exist now.
+   */
+  grow(count: number): number {
+    let made = 0;
+    for (; made < count; made++) {
+      try {
+        this.free.push(this.pd.allocFastRegMr(this.maxPages));
+      } catch (error) {
+        if (made === 0 && this.created === 0) throw error;
+        break;
+      }
+    }
+    this.created += made;
+    return made;
   }
 
   /** MRs needed to register [base, base + length) of `pages`. */
@@ -99,6 +125,7 @@ export class FrwrPool {
           remotelyInvalidated: false,
         };
         regs.push(reg);
+        this.inUse.add(reg);
         wrs.push({
           wrId: 0,
           opcode: WrOpcode.REG_MR,
@@ -118,6 +145,7 @@ export class FrwrPool {
 
   /** A registration whose REG_MR was never posted: unmap and return the MR. */
   releaseUnposted(reg: RegisteredMr): void {
+    if (!this.inUse.delete(reg)) return;
     this.unmap(reg);
     this.free.push(reg.mr);
   }
@@ -135,12 +163,15 @@ export class FrwrPool {
 
   /** The MR is invalid (locally or remotely): unmap its pages and return it to the pool. */
   recycle(reg: RegisteredMr): void {
+    if (!this.inUse.delete(reg)) return;
     this.unmap(reg);
     this.free.push(reg.mr);
   }
 
   /** After a connection loss an MR's state is unknown: unmap its pages and drop it (recreated on connect). */
   orphan(reg: RegisteredMr): void {
+    if (!this.inUse.delete(reg)) return;
+    this.created--;
     this.unmap(reg);
     reg.mr.deregister();
   }
@@ -149,7 +180,20 @@ export class FrwrPool {
     for (const a of reg.addrs) this.device.dma.unmapPage(a, PAGE_SIZE, reg.direction);
   }
 
-  destroy(): void {
+  /** Registrations still held by requests (not recycled or orphaned). */
+  get registered(): number {
+    return this.inUse.size;
+  }
+
+  /**
+   * Deregister every MR this pool created (rpcrdma_mrs_destroy): the free ones and any a request
+   * still holds, so the PD can be deallocated. Returns how many were still held.
+   */
+  destroy(): number {
+    const held = this.inUse.size;
+    for (const reg of [...this.inUse]) this.orphan(reg);
     for (const mr of this.free.splice(0)) mr.deregister();
+    this.created = 0;
+    return held;
   }
 }

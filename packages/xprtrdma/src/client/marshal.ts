@@ -128,6 +128,7 @@ export function sendRequest(xprt: RpcRdmaXprt, rpc: RpcRequest): void {
     const out = ep.frwr.register(pages, base, length, remoteWrite);
     if (out === null) {
       stats.mr_exhausted++;
+      xprt.refreshMrs(ep);
       throw new TransportError('EAGAIN', `${xprt.label}: no free MR for xid 0x${rpc.xid.toString(16)}`);
     }
     regs.push(...out.regs);

@@ -1,5 +1,6 @@
 import { TransportError } from '@rdmalab/sunrpc';
 import type { DeviceAttributes } from '@rdmalab/verbs';
+import { RPCRDMA_MAX_DATA_SEGS } from '../policies/mr-pool/policy.js';
 import { RPCRDMA_BACKWARD_SENDS } from '../protocol/constants.js';
 
 /** Chunks one RPC may register: a read chunk (or position-zero chunk), a write chunk, a reply chunk. */
@@ -9,7 +10,11 @@ export const MAX_CHUNKS_PER_RPC = 3;
 export interface EndpointSizing {
   /** Requests the transport allows outstanding (re_max_requests), after device clamping. */
   readonly maxRequests: number;
-  /** WRs one RPC may post: REG and LOCAL_INV per chunk MR, plus the Send. */
+  /**
+   * WRs one RPC may post: REG and LOCAL_INV for head, page list and tail, plus the Send (7), and
+   * 2 more per extra MR the page list needs when the device's fast-registration depth is below
+   * RPCRDMA_MAX_DATA_SEGS pages.
+   */
   readonly depth: number;
   /** Send Queue depth: maxRequests × depth + 1 for the drain WR. */
   readonly maxSendWr: number;
@@ -24,6 +29,16 @@ export interface EndpointSizing {
 }
 
 /**
+ * WRs per RPC as frwr_query_device computes them: 7, plus REG + LOCAL_INV for each further MR a
+ * payload of RPCRDMA_MAX_DATA_SEGS pages needs at `maxFastRegPageListLen` pages per MR.
+ */
+export function sendWrDepth(maxFastRegPageListLen: number): number {
+  const frDepth = Math.max(1, Math.min(maxFastRegPageListLen, RPCRDMA_MAX_DATA_SEGS));
+  const extraMrs = Math.ceil((RPCRDMA_MAX_DATA_SEGS - frDepth) / frDepth);
+  return 1 + 2 * MAX_CHUNKS_PER_RPC + 2 * extraMrs;
+}
+
+/**
  * Size the endpoint from the request limit and the device, as the kernel does: if the Send Queue
  * the limit needs exceeds max_qp_wr, the request limit shrinks to fit.
  */
@@ -32,7 +47,7 @@ export function sizeEndpoint(
   attrs: DeviceAttributes,
   maxInlineSend: number,
 ): EndpointSizing {
-  const depth = 1 + 2 * MAX_CHUNKS_PER_RPC;
+  const depth = sendWrDepth(attrs.maxFastRegPageListLen);
   let maxRequests = wantedRequests;
   if (maxRequests * depth + 1 > attrs.maxQpWr) maxRequests = Math.floor((attrs.maxQpWr - 1) / depth);
   if (maxRequests < 1) {

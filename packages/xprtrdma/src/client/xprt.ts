@@ -20,6 +20,7 @@ import { createClientTracepoints, type XprtRdmaTracepoints } from '../stats/trac
 import { XprtRdmaStats } from '../stats/xprt-stats.js';
 import { type RdmaRequest, type RecvBuffer, RequestPool } from './buffers.js';
 import { Endpoint, type MappedSge } from './endpoint.js';
+import { mrsPerRefresh } from '../policies/mr-pool/policy.js';
 import { FrwrPool, type RegisteredMr } from './frwr.js';
 import type { RdmaClientOptions } from './options.js';
 import { handleReceive } from './reply.js';
@@ -316,6 +317,31 @@ export class RpcRdmaXprt {
       this.noRingHandlers.set(ep, h);
     }
     return h;
+  }
+
+  /**
+   * The MR pool ran dry (rpcrdma_mr_get returned NULL). With `'grow-on-demand'`, queue the refresh
+   * worker (rpcrdma_mrs_refresh: only on a connected endpoint, one pending at a time); it creates
+   * re_max_rdma_segs MRs (rpcrdma_mrs_create) and wakes writers. With `'fixed'` the RPC just waits
+   * for MRs to be invalidated and returned.
+   */
+  refreshMrs(ep: Endpoint): void {
+    if ((this.policies.mrPool ?? 'grow-on-demand') !== 'grow-on-demand') return;
+    if (ep.state !== 'connected' || ep.mrRefreshPending) return;
+    ep.mrRefreshPending = true;
+    this.options.scheduler.setTimer(
+      0,
+      () => {
+        ep.mrRefreshPending = false;
+        if (ep.state !== 'connected') return;
+        const made = ep.frwr.grow(mrsPerRefresh(ep.device.attrs.maxFastRegPageListLen));
+        this.stats.mr_refresh_count++;
+        this.stats.mrs_allocated += made;
+        this.tp.createMrs.emit({ count: made, total: ep.frwr.total });
+        this.events.onWriteSpace();
+      },
+      'xprtrdma.mr-refresh',
+    );
   }
 
   /** A REG_MR / LOCAL_INV (no handler) completed: only failures and flushes arrive here. */

@@ -3,6 +3,7 @@ import { FlagBitWakeup, UnconditionalWakeup, type WakeupPolicy } from '@rdmalab/
 import { PolicyError } from './errors.js';
 import { GatherPages } from './inline-pages/gather.js';
 import type { InlinePagesPolicy } from './inline-pages/policy.js';
+import type { MrPoolPolicy } from './mr-pool/policy.js';
 import { PullUpPages } from './inline-pages/pull-up.js';
 import { LeaveSlot } from './prep-failure/leave-slot.js';
 import type { PrepFailurePolicy } from './prep-failure/policy.js';
@@ -25,6 +26,8 @@ export interface SendPathPolicies {
   readonly wakeup: WakeupPolicy;
   readonly prepFailure: PrepFailurePolicy;
   readonly inlinePages: InlinePagesPolicy;
+  /** What happens when the MR pool runs dry; absent means `'grow-on-demand'` (the kernel's). */
+  readonly mrPool?: MrPoolPolicy;
 }
 
 /** A preset as data, so it can be printed, compared and overridden field by field. */
@@ -39,6 +42,8 @@ export interface PolicySpec {
   readonly wakeup: 'flag-bit' | 'unconditional';
   readonly prepFailure: 'leave-slot' | 'unget';
   readonly inlinePages: 'gather' | 'pull-up';
+  /** MR pool behaviour (see MrPoolPolicy); absent means `'grow-on-demand'`. */
+  readonly mrPool?: MrPoolPolicy;
 }
 
 /** Kernel-era and other-ULP combinations. */
@@ -50,6 +55,7 @@ export const PRESETS = {
     wakeup: 'unconditional',
     prepFailure: 'leave-slot',
     inlinePages: 'gather',
+    mrPool: 'grow-on-demand',
   },
   /** The seed (2017): ring, wait when pages were mapped, batch min(7, m/4), flag-bit wake-up. */
   'linux-4.15': {
@@ -58,6 +64,7 @@ export const PRESETS = {
     wakeup: 'flag-bit',
     prepFailure: 'leave-slot',
     inlinePages: 'gather',
+    mrPool: 'grow-on-demand',
   },
   /** 5.3: request refcount, batch m/8, the 2019 wake-up fix. */
   'linux-5.3': {
@@ -66,6 +73,7 @@ export const PRESETS = {
     wakeup: 'unconditional',
     prepFailure: 'leave-slot',
     inlinePages: 'gather',
+    mrPool: 'grow-on-demand',
   },
   /** 5.13: FastReg WRs counted, with 5.13's reset arithmetic; pull-up of small page lists (5.8). */
   'linux-5.13': {
@@ -74,6 +82,7 @@ export const PRESETS = {
     wakeup: 'unconditional',
     prepFailure: 'leave-slot',
     inlinePages: 'pull-up',
+    mrPool: 'grow-on-demand',
   },
   /** 7.2 (2026): recycling gated on Send completion, sendctx unget after a failed preparation. */
   'linux-7.2': {
@@ -82,6 +91,7 @@ export const PRESETS = {
     wakeup: 'unconditional',
     prepFailure: 'unget',
     inlinePages: 'pull-up',
+    mrPool: 'grow-on-demand',
   },
   /** nvme-rdma since 2019: every Send signaled, two-owner completion. */
   'nvme-rdma': {
@@ -90,6 +100,7 @@ export const PRESETS = {
     wakeup: 'unconditional',
     prepFailure: 'unget',
     inlinePages: 'gather',
+    mrPool: 'fixed',
   },
 } as const satisfies Record<string, PolicySpec>;
 export type PresetName = keyof typeof PRESETS;
@@ -104,9 +115,12 @@ export const SCENARIO_PRESETS = {
   },
   'sendctx-exhaustion': { broken: PRESETS['linux-4.14'], fixed: FIXED },
   'empty-ring-wakeup-race': { broken: { ...FIXED, wakeup: 'flag-bit' }, fixed: FIXED },
+  // The pre-ring transport, where the countdown is the only bound on unsignaled WRs (see
+  // fastregWrapConfiguration): counting Sends only vs counting every WR (the 2021 fix). With the
+  // sendctx ring the Send Queue cannot wrap under either counting (BatchSignaling's doc comment).
   'fastreg-sq-wrap': {
-    broken: { ...FIXED, signaling: { formula: 'linux-5.3', counting: 'sends' } },
-    fixed: FIXED,
+    broken: PRESETS['linux-4.14'],
+    fixed: { ...PRESETS['linux-4.14'], signaling: { formula: 'linux-4.14', counting: 'wrs' } },
   },
   'inline-buffer-recycle': { broken: { ...PRESETS['linux-5.13'], signaling: FIXED.signaling }, fixed: FIXED },
   // Gathered pages, so that Send preparation DMA-maps (and can fail) after taking a context.
@@ -144,6 +158,10 @@ export function buildPolicies(
         : spec.inlinePages === 'gather'
           ? new GatherPages()
           : invalid('inlinePages', spec.inlinePages),
+    mrPool:
+      spec.mrPool === undefined || spec.mrPool === 'grow-on-demand' || spec.mrPool === 'fixed'
+        ? (spec.mrPool ?? 'grow-on-demand')
+        : invalid('mrPool', spec.mrPool),
   };
 }
 

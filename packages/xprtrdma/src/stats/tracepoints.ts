@@ -25,6 +25,8 @@ export interface XprtRdmaTracepoints {
   readonly flush: Tracepoint<{ reason: string; flushed: number }>;
   readonly reconnect: Tracepoint<{ attempt: number }>;
   readonly emptySendctx: Tracepoint<{ outstanding: number }>;
+  /** xprtrdma:createmrs — a refresh created `count` MRs; `total` in the pool now. */
+  readonly createMrs: Tracepoint<{ count: number; total: number }>;
 }
 
 export function createClientTracepoints(tracer: Tracer): XprtRdmaTracepoints {
@@ -39,6 +41,7 @@ export function createClientTracepoints(tracer: Tracer): XprtRdmaTracepoints {
     flush: tp('flush'),
     reconnect: tp('reconnect'),
     emptySendctx: tp('empty_sendctx'),
+    createMrs: tp('createmrs'),
   };
 }
 

@@ -60,6 +60,11 @@ export class XprtRdmaStats {
   req_pool_empty = 0;
   /** Send preparation returned "try again" because no MR was free. */
   mr_exhausted = 0;
+  /**
+   * MR refreshes run (rb_refresh_worker, `'grow-on-demand'` pools): each created up to
+   * re_max_rdma_segs MRs, added to `mrs_allocated`.
+   */
+  mr_refresh_count = 0;
 
   /** Send completions per completed RPC: 1 for signal-every-Send, about 1/batch with batching. */
   get completionsPerRpc(): number {
