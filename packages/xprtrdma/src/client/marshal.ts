@@ -102,6 +102,10 @@ export function sendRequest(xprt: RpcRdmaXprt, rpc: RpcRequest): void {
       'EINVAL',
       `${xprt.label}: slot ${rpc.slot.id} was not allocated by this transport`,
     );
+  // A retransmission (rpcrdma_marshal_req's frwr_reset): the chunks the previous transmission
+  // registered are invalidated before new MRs are taken, or they would stay registered for good.
+  if (req.mrs.length > 0 || req.bouncePages.length > 0 || req.replyChunkPages.length > 0)
+    discardPreviousChunks(xprt, ep, req);
   const plan = planMarshal(xprt, ep, rpc);
   const stats = xprt.stats;
 
@@ -317,6 +321,21 @@ export function sendRequest(xprt: RpcRdmaXprt, rpc: RpcRequest): void {
 }
 
 type RdmaSegmentList = WriteChunk;
+
+/**
+ * Invalidate the MRs of the previous transmission of `req` (LOCAL_INV, ordered before the new
+ * REG_MRs on the Send Queue) and free its transport pages once the peer can no longer reach them.
+ */
+function discardPreviousChunks(xprt: RpcRdmaXprt, ep: Endpoint, req: RdmaRequest): void {
+  xprt.stats.retransmit_chunk_resets++;
+  const pages = [...req.bouncePages, ...req.replyChunkPages];
+  req.bouncePages = [];
+  req.replyChunkPages = [];
+  const memory = ep.device.memory;
+  xprt.invalidateMrs(ep, req, () => {
+    for (const p of pages) memory.free(p);
+  });
+}
 
 /** Delay before the client retries after a failed Send preparation. */
 const PREP_RETRY_NS = 10_000;

@@ -13,6 +13,7 @@ import {
   WrOpcode,
   wcStatusName,
 } from '@rdmalab/verbs';
+import { mrsPerRefresh } from '../policies/mr-pool/policy.js';
 import type { SendPathPolicies } from '../policies/presets.js';
 import { encodeConnectPrivate, negotiateInline, readConnectPrivate } from '../protocol/connect-private.js';
 import { RPCRDMA_DEF_INLINE_THRESH, RPCRDMA_DEF_SLOT_TABLE } from '../protocol/constants.js';
@@ -20,7 +21,6 @@ import { createClientTracepoints, type XprtRdmaTracepoints } from '../stats/trac
 import { XprtRdmaStats } from '../stats/xprt-stats.js';
 import { type RdmaRequest, type RecvBuffer, RequestPool } from './buffers.js';
 import { Endpoint, type MappedSge } from './endpoint.js';
-import { mrsPerRefresh } from '../policies/mr-pool/policy.js';
 import { FrwrPool, type RegisteredMr } from './frwr.js';
 import type { RdmaClientOptions } from './options.js';
 import { handleReceive } from './reply.js';
@@ -506,6 +506,10 @@ export class RpcRdmaXprt {
     }
     this.awaiting.clear();
     for (const req of this.pool?.all ?? []) {
+      // frwr_reset at disconnect: whatever state the request is in, its MRs die with the endpoint.
+      for (const r of req.mrs) ep.frwr.orphan(r);
+      this.stats.mrs_orphaned += req.mrs.length;
+      req.mrs = [];
       if (req.sendOutstanding && !this.policies.sendLifetime.usesRing) {
         this.unmapReqSges(ep, req);
         req.sendOutstanding = false;
@@ -520,7 +524,15 @@ export class RpcRdmaXprt {
       }
     }
     ep.state = 'closed';
-    ep.destroy();
+    // MRs no request holds any more (a LOCAL_INV chain cut short) are deregistered by the pool's
+    // destroy; a failure to release a verbs resource must not stop the RPCs from being told.
+    this.stats.mrs_orphaned += ep.frwr?.registered ?? 0;
+    try {
+      ep.destroy();
+    } catch (error) {
+      this.stats.teardown_errors++;
+      this.tp.flush.emit({ reason: `destroy failed: ${String(error)}`, flushed: 0 });
+    }
     if (this.ep === ep) this.ep = null;
     if (!this.closed) {
       this.tp.reconnect.emit({ attempt: this.generation + 1 });

@@ -65,6 +65,10 @@ export class XprtRdmaStats {
    * re_max_rdma_segs MRs, added to `mrs_allocated`.
    */
   mr_refresh_count = 0;
+  /** A verbs resource failed to be released at teardown (the transport still reconnects). */
+  teardown_errors = 0;
+  /** Retransmissions that invalidated the chunks their previous transmission registered. */
+  retransmit_chunk_resets = 0;
 
   /** Send completions per completed RPC: 1 for signal-every-Send, about 1/batch with batching. */
   get completionsPerRpc(): number {
