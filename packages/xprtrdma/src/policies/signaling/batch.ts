@@ -44,22 +44,36 @@ export function computeBatch(formula: BatchFormula, sizing: SignalingSizing): nu
  * unsignaled on the Send Queue (fixed in 2021, "Avoid Send Queue wrapping"); `wrs-5.13-reset`
  * over-signals (an efficiency loss, not a correctness bug).
  *
- * Why `sends` cannot wrap the Send Queue in rdmalab's model (m = max requests after device
- * clamping, SQ = 7m + 1, ring = m + 2 send contexts, a fixed pool of 3m MRs, batch B = m/8 or
- * min(7, m/4)). Under 'signaled-only' retirement the WRs occupying the SQ are those posted after
- * the last reaped signaled WR.
- * - While completions are reaped promptly, occupancy is at most one run of WRs between two
- *   signaled WRs: ≤ B + 1 Sends; REG_MRs ≤ 3m for MRs still registered (an MR is re-registered only
- *   after a LOCAL_INV completion — a signaled WR that ends the run — or a Send With Invalidate, at
- *   most one per Reply, so ≤ B + 1 more); LOCAL_INVs ≤ one chain (its last WR is signaled) ≤ 3m.
- *   Total ≤ 6m + 2(B + 1) ≤ 6m + m/4 + 2 < 7m + 1 for m ≥ 2.
- * - While completions are not reaped (lost ACKs delay them), the countdown is irrelevant: no
- *   signaled WR of either counting retires anything, and occupancy is bounded by the ring (≤ m + 1
- *   Sends) and the MR pool, identically for `sends` and `wrs`.
- * A device with a small max_fast_reg_page_list_len raises the WRs per RPC but not the MR pool, so
- * the first bound holds (test/fastreg-depth.test.ts: 8-page MRs, 256 KiB READs, both countings).
- * The kernel's wrap needs what this model does not have: an MR pool that grows on demand
- * (rpcrdma_mrs_refresh), so REG_MRs in a run are bounded by nothing but the countdown.
+ * When counting `sends` wraps the Send Queue, and when it cannot (mlx5-like 'signaled-only'
+ * retirement: the WRs occupying the SQ are those posted after the last *reaped* signaled WR, W*).
+ * m = max requests after clamping, k = MRs one RPC registers, f = the device's
+ * max_fast_reg_page_list_len, D = 7 + 2·⌈(256 − f)/f⌉ WRs per RPC (frwr_query_device; 7 for
+ * f ≥ 256), SQ = m·D + 1, batch B.
+ * - Without the sendctx ring (`linux-4.14`, B = SQ/2 − 1) the countdown is the only bound. With a
+ *   REG_MR chained before each Send and no LOCAL_INV posted (one MR per RPC, remotely invalidated
+ *   by Send With Invalidate), counting Sends lets B + 1 posts of 2 WRs, 2·(SQ/2) ≥ SQ − 1 WRs, go
+ *   out between signaled ones, and the posts made before that signaled completion is reaped (up to
+ *   m − 1 RPCs in flight) overflow it: post_send fails with ENOMEM. For m = 16: SQ 113, B = 55,
+ *   112 WRs + up to 30 more. Counting WRs signals every ⌈(B + 1)/2⌉ posts: 56 + 30 < 113.
+ *   (`fastregWrapConfiguration`, test/fastreg-sq-wrap.test.ts.)
+ * - With the ring (4.15 on) it cannot wrap under either counting, whatever the MR pool does (the
+ *   kernel's grows on demand, rpcrdma_mrs_refresh; so does this model's by default). After W*:
+ *   Sends ≤ m + 1 (the ring); RPCs that registered ≥ 2 MRs complete only when their signaled
+ *   LOCAL_INV chain is reaped (which would be a later W*), so every such RPC with WRs after W* is
+ *   still in flight (≤ m, the congestion window) and contributes ≤ D WRs (Send, k REG_MRs, k
+ *   LOCAL_INVs, k ≤ (D − 1)/2); a request reused within the window freed itself by an RPC of ≤ 1
+ *   remotely invalidated MR (≤ 2 WRs). For LOCAL_INVs to sit unreaped with prompt polling, some WR
+ *   before them is incomplete — a Send the responder has not acknowledged, whose RPC has had no
+ *   Reply and so posted no LOCAL_INV (≤ 1 + k WRs). Total ≤ (m − 1)·D + (1 + k) + 2 ≤ m·D + 1.
+ *   The countdown appears nowhere in the bound: counting Sends only makes W* older, never the
+ *   window larger than this.
+ *   It assumes k ≤ (D − 1)/2, the kernel's 1 MiB (RPCRDMA_MAX_DATA_SEGS pages) payload limit;
+ *   this model does not refuse a larger RPC, which would overflow under either counting.
+ *   (test/fastreg-depth.test.ts: 8-page MRs, 256 KiB READs of 8 MRs each, the pool growing from
+ *   48 MRs, both countings hold.)
+ * The kernel's 2021 report (duplicate FastReg/LocalInv completions "on occasion") therefore came
+ * from something this model does not have — provider-specific WQE sizes (an mlx5 UMR WQE takes
+ * several Send Queue basic blocks) are one candidate; unconfirmed.
  */
 export class BatchSignaling implements SignalingPolicy {
   readonly name: string;
