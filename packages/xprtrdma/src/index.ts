@@ -21,23 +21,23 @@ export {
 } from './invariants/checks.js';
 export { INVARIANT_TITLES, type InvariantId, type Violation } from './invariants/violation.js';
 export { PolicyError } from './policies/errors.js';
-// ── Policies ──
-export { GatherPages } from './policies/inline-pages/gather.js';
-export { INLINE_PAGES_POLICY, type InlinePagesPolicy } from './policies/inline-pages/policy.js';
-export { PullUpPages } from './policies/inline-pages/pull-up.js';
-export { LeaveSlot } from './policies/prep-failure/leave-slot.js';
-export { PREP_FAILURE_POLICY, type PrepFailurePolicy } from './policies/prep-failure/policy.js';
-export { UngetSlot } from './policies/prep-failure/unget.js';
 export {
   type FastregWrapConfiguration,
   fastregWrapConfiguration,
 } from './policies/fastreg-wrap-configuration.js';
+// ── Policies ──
+export { GatherPages } from './policies/inline-pages/gather.js';
+export { INLINE_PAGES_POLICY, type InlinePagesPolicy } from './policies/inline-pages/policy.js';
+export { PullUpPages } from './policies/inline-pages/pull-up.js';
 export {
   type MrPoolPolicy,
   mrsPerRefresh,
   RPCRDMA_MAX_DATA_SEGS,
   RPCRDMA_MAX_HDR_SEGS,
 } from './policies/mr-pool/policy.js';
+export { LeaveSlot } from './policies/prep-failure/leave-slot.js';
+export { PREP_FAILURE_POLICY, type PrepFailurePolicy } from './policies/prep-failure/policy.js';
+export { UngetSlot } from './policies/prep-failure/unget.js';
 export {
   buildPolicies,
   type PolicySpec,

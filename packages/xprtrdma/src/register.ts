@@ -64,6 +64,7 @@ export function registerXprtrdma(container: DependencyContainer, options: XprtRd
       wakeup: policies(c).wakeup,
       prepFailure: c.resolve(PREP_FAILURE_POLICY),
       inlinePages: c.resolve(INLINE_PAGES_POLICY),
+      mrPool: policies(c).mrPool,
     }),
   });
   container.register(RDMA_TRANSPORT_CLASS, {

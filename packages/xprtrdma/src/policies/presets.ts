@@ -3,8 +3,8 @@ import { FlagBitWakeup, UnconditionalWakeup, type WakeupPolicy } from '@rdmalab/
 import { PolicyError } from './errors.js';
 import { GatherPages } from './inline-pages/gather.js';
 import type { InlinePagesPolicy } from './inline-pages/policy.js';
-import type { MrPoolPolicy } from './mr-pool/policy.js';
 import { PullUpPages } from './inline-pages/pull-up.js';
+import type { MrPoolPolicy } from './mr-pool/policy.js';
 import { LeaveSlot } from './prep-failure/leave-slot.js';
 import type { PrepFailurePolicy } from './prep-failure/policy.js';
 import { UngetSlot } from './prep-failure/unget.js';
