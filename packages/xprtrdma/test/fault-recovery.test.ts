@@ -10,7 +10,7 @@ import {
   sum,
   writeArgs,
 } from './support/procedures.js';
-import { buildStack, runCalls, type Stack } from './support/stack.js';
+import { buildStack, decodeEcho, echoArgs, PROC_ECHO, runCalls, type Stack } from './support/stack.js';
 
 describe('recovery from faults found by the randomized sweep (linux-7.2)', () => {
   it('a chunked WRITE retransmitted on a live connection invalidates its first registration; teardown frees every MR', async () => {
@@ -56,5 +56,57 @@ describe('recovery from faults found by the randomized sweep (linux-7.2)', () =>
     await stack.fabric.settle(() => closed, { timeoutNs: 1_000_000_000 });
     expect(closed).toBe(true);
     expect(stats.teardown_errors).toBe(0);
+  });
+});
+
+describe('DMA-map failures during Send preparation under unget (linux-7.2)', () => {
+  it('every retry advances virtual time: a 20 ms failure window costs a bounded number of failed preparations', async () => {
+    let stack: Stack | undefined;
+    stack = await buildStack({
+      // Gather the page list into the Send (DMA-mapped per Send), so a map failure hits the SGEs.
+      spec: { ...PRESETS['linux-7.2'], inlinePages: 'gather' },
+      client: { maxRequests: 4 },
+      procedures: chunkProcedures(() => stack!.serverHost.memory),
+    });
+    // One reply first: the server's credit grant opens the congestion window to 4 RPCs.
+    const [warm] = await runCalls(stack, [
+      stack.client.call({
+        proc: PROC_ECHO,
+        encodeArgs: echoArgs(new Uint8Array(8)),
+        decodeResult: decodeEcho,
+      }),
+    ]);
+    expect(warm?.status).toBe('fulfilled');
+    const start = stack.fabric.scheduler.now();
+    const windowNs = 20_000_000;
+    stack.fabric.addDmaMapFailure({ host: 'client', window: { startNs: start, endNs: start + windowNs } });
+    const data = pattern(500, 2);
+    const pages = pagesWith(stack.clientHost.memory, data, 'client:file');
+    let settled = 0;
+    const results: unknown[] = [];
+    for (let i = 0; i < 24; i++) {
+      stack.client
+        .call({
+          proc: PROC_WRITE,
+          encodeArgs: writeArgs(pages, data.length),
+          replyMaxBytes: 128,
+          decodeResult: decodeWriteResult,
+        })
+        .then(
+          (v) => results.push(v),
+          (e: unknown) => results.push(e),
+        )
+        .finally(() => settled++);
+    }
+    // A step budget instead of a deadline: a zero-time retry loop never reaches any deadline.
+    let steps = 0;
+    await stack.fabric.settle(() => settled === 24 || ++steps > 100_000, { timeoutNs: 5_000_000_000 });
+    expect(steps).toBeLessThanOrEqual(100_000);
+    expect(settled).toBe(24);
+    expect(results).toEqual(Array.from({ length: 24 }, () => ({ length: 500, sum: sum(data) })));
+    const failed = stack.transport.xprt.stats.prepsend_failed;
+    expect(failed).toBeGreaterThan(0);
+    // 64 quick retries, then a doubling delay: under a hundred failures, not one per 10 µs.
+    expect(failed).toBeLessThan(200);
   });
 });

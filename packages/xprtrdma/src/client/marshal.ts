@@ -96,6 +96,8 @@ export function sendRequest(xprt: RpcRdmaXprt, rpc: RpcRequest): void {
   const ep = xprt.ep;
   if (ep === null || ep.state !== 'connected')
     throw new TransportError('ENOTCONN', `${xprt.label}: not connected`);
+  if (xprt.options.scheduler.now() < xprt.prepRetryAtNs)
+    throw new TransportError('EAGAIN', `${xprt.label}: backing off after a failed Send preparation`);
   const req = rpc.slot as RdmaRequest;
   if (!(xprt.pool?.all.includes(req) ?? false))
     throw new TransportError(
@@ -313,6 +315,7 @@ export function sendRequest(xprt: RpcRdmaXprt, rpc: RpcRequest): void {
     throw new TransportError('ENOTCONN', `${xprt.label}: post_send failed with ${code}`, { cause: error });
   }
   stats.sends++;
+  xprt.prepFailuresInARow = 0;
   stats.total_rdma_request +=
     chunkBytes(readList) + chunkBytes(writeList.flat()) + chunkBytes(replyChunk ?? []);
   stats.bytesSent += hdrLen + (plan.rtype === 'position-zero' ? 0 : buf.length);
@@ -337,8 +340,12 @@ function discardPreviousChunks(xprt: RpcRdmaXprt, ep: Endpoint, req: RdmaRequest
   });
 }
 
-/** Delay before the client retries after a failed Send preparation. */
+/** Delay before the client retries after a first failed Send preparation. */
 const PREP_RETRY_NS = 10_000;
+/** Consecutive failures retried every PREP_RETRY_NS before the delay starts doubling. */
+const PREP_RETRY_FLAT = 64;
+/** Longest retry delay: rpc_delay(task, HZ >> 2) as call_transmit_status uses for ENOBUFS. */
+const PREP_RETRY_MAX_NS = 250_000_000;
 
 function chunkBytes(segs: readonly { length: number }[]): number {
   let n = 0;
@@ -366,8 +373,18 @@ function prepFailed(
   xprt.stats.prepsend_failed++;
   xprt.tp.prepsendFailed.emit({ xid, error: error.message });
   if (ctx !== null && ep.ring !== null) xprt.policies.prepFailure.onPrepareFailed(ep.ring, ctx);
-  // The RPC layer delays and retransmits (rpc_delay), it does not sleep on write space.
-  xprt.options.scheduler.setTimer(PREP_RETRY_NS, () => xprt.events.onWriteSpace(), 'xprtrdma.prep-retry');
+  // The RPC layer delays and retransmits (rpc_delay), it does not sleep on write space: no Send
+  // is prepared before the delay ends, whatever wakes the writers sooner (the unget above does at
+  // once). After PREP_RETRY_FLAT quick retries the delay doubles while failures persist, so a long
+  // failure window costs under a hundred attempts, not one per PREP_RETRY_NS.
+  xprt.prepFailuresInARow++;
+  const delay =
+    xprt.prepFailuresInARow <= PREP_RETRY_FLAT
+      ? PREP_RETRY_NS
+      : Math.min(xprt.prepRetryDelayNs * 2, PREP_RETRY_MAX_NS);
+  xprt.prepRetryDelayNs = delay;
+  xprt.prepRetryAtNs = xprt.options.scheduler.now() + delay;
+  xprt.options.scheduler.setTimer(delay, () => xprt.events.onWriteSpace(), 'xprtrdma.prep-retry');
   throw new TransportError(
     'EAGAIN',
     `${xprt.label}: Send preparation failed for xid 0x${xid.toString(16)}: ${error.message}`,

@@ -59,6 +59,15 @@ export class RpcRdmaXprt {
   /** Credits granted by the server, clamped to [1, maxRequests]. */
   credits = 1;
   closed = false;
+  /**
+   * After a failed Send preparation no Send is prepared before this virtual time (rpc_delay):
+   * wake-ups that come sooner (an unget, a Send completion) must not turn into a zero-time retry.
+   */
+  prepRetryAtNs = 0;
+  /** The current retry delay (see marshal.ts prepFailed). */
+  prepRetryDelayNs = 0;
+  /** Failed Send preparations since the last posted Send. */
+  prepFailuresInARow = 0;
   private generation = 0;
   private connecting: Promise<void> | null = null;
 
