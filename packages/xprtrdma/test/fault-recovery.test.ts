@@ -110,3 +110,36 @@ describe('DMA-map failures during Send preparation under unget (linux-7.2)', () 
     expect(failed).toBeLessThan(200);
   });
 });
+
+describe('a disconnect while connecting (sweep seed 816)', () => {
+  it('fails the pending connect, so the RPC client reconnects instead of waiting forever', async () => {
+    const stack = await buildStack({ spec: PRESETS['linux-7.2'] });
+    const xprt = stack.transport.xprt;
+    let dropped = false;
+    stack.transport.injectDisconnect();
+    void xprt.ep!.torndown!.then(() => {
+      dropped = true;
+    });
+    await stack.fabric.settle(() => dropped, { timeoutNs: 1_000_000_000 });
+    let outcome: unknown = 'pending';
+    const connecting = stack.transport.connect();
+    connecting.then(
+      () => {
+        outcome = 'connected';
+      },
+      (error: unknown) => {
+        outcome = error;
+      },
+    );
+    await stack.fabric.settle(() => xprt.ep?.state === 'connecting', { timeoutNs: 1_000_000_000 });
+    expect(xprt.ep?.state).toBe('connecting');
+    stack.transport.injectDisconnect();
+    await stack.fabric.settle(() => outcome !== 'pending', { timeoutNs: 1_000_000_000 });
+    expect(outcome).toMatchObject({ code: 'ECONNRESET' });
+    // The next RPC connects afresh and completes.
+    const [r] = await runCalls(stack, [
+      stack.client.call({ proc: PROC_ECHO, encodeArgs: echoArgs(pattern(16, 9)), decodeResult: decodeEcho }),
+    ]);
+    expect(r).toEqual({ status: 'fulfilled', value: pattern(16, 9) });
+  });
+});

@@ -70,6 +70,8 @@ export class RpcRdmaXprt {
   prepFailuresInARow = 0;
   private generation = 0;
   private connecting: Promise<void> | null = null;
+  /** Fails the pending connect of an endpoint torn down before it was established. */
+  private readonly abortConnect = new WeakMap<Endpoint, (error: TransportError) => void>();
 
   constructor(readonly options: RdmaClientOptions) {
     this.policies = options.policies;
@@ -184,6 +186,13 @@ export class RpcRdmaXprt {
         }
         ep = new Endpoint(id, device, sizing, generation);
         this.ep = ep;
+        // A fatal event before ESTABLISHED (an injected disconnect, a flushed receive) tears the
+        // endpoint down through fatal(): the connect must then fail, or connect() waits forever.
+        this.abortConnect.set(ep, (error) => {
+          if (settled) return;
+          settled = true;
+          reject(error);
+        });
         this.buildEndpoint(ep);
         id.connect({
           privateData: encodeConnectPrivate({
@@ -543,6 +552,9 @@ export class RpcRdmaXprt {
       this.tp.flush.emit({ reason: `destroy failed: ${String(error)}`, flushed: 0 });
     }
     if (this.ep === ep) this.ep = null;
+    this.abortConnect.get(ep)?.(
+      new TransportError('ECONNRESET', `${this.label}: connection lost while connecting (${reason})`),
+    );
     if (!this.closed) {
       this.tp.reconnect.emit({ attempt: this.generation + 1 });
       this.events.onDisconnect(
