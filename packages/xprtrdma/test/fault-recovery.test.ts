@@ -143,3 +143,37 @@ describe('a disconnect while connecting (sweep seed 816)', () => {
     expect(r).toEqual({ status: 'fulfilled', value: pattern(16, 9) });
   });
 });
+
+describe('a Call that overtakes the RTU (sweep seeds 378, 845)', () => {
+  it('the server holds it until ESTABLISHED and answers it, instead of dropping it until the RPC timer', async () => {
+    // The client's RTU (its second CM packet, after the REQ) is 50 ms late: the client is
+    // connected and sends at once, the server's connection is still waiting for the RTU.
+    const stack = await buildStack({
+      spec: PRESETS['linux-7.2'],
+      fabric: {
+        faults: {
+          rules: [
+            {
+              name: 'late-rtu',
+              match: { from: 'client', to: 'server', class: 'cm' },
+              nth: 2,
+              count: 1,
+              action: { type: 'delay', ns: 50_000_000 },
+            },
+          ],
+        },
+      },
+    });
+    const sentAt = stack.fabric.scheduler.now();
+    const [r] = await runCalls(stack, [
+      stack.client.call({ proc: PROC_ECHO, encodeArgs: echoArgs(pattern(32, 5)), decodeResult: decodeEcho }),
+    ]);
+    expect(r).toEqual({ status: 'fulfilled', value: pattern(32, 5) });
+    const elapsed = stack.fabric.scheduler.now() - sentAt;
+    // Answered once the RTU is in (about 50 ms), not after the 200 ms RPC timeout's retransmission.
+    expect(elapsed).toBeGreaterThan(40_000_000);
+    expect(elapsed).toBeLessThan(200_000_000);
+    expect(stack.transport.xprt.stats.sends).toBe(1);
+    expect(stack.serverTransport.stats_.receives).toBe(1);
+  });
+});

@@ -77,6 +77,11 @@ export class RdmaServerConnection implements ServerConnection {
   readonly allSendBufs: SvcSendBuffer[] = [];
   /** Replies waiting for a free send buffer. */
   readonly sendWaiters: (() => void)[] = [];
+  /**
+   * Calls received before ESTABLISHED (the client's first Sends overtook the RTU): held for the
+   * RPC server until the connection opens, as svcrdma queues receives from accept on.
+   */
+  private readonly early: { run: () => void; drop: () => void }[] = [];
   private closed = false;
 
   constructor(
@@ -164,6 +169,28 @@ export class RdmaServerConnection implements ServerConnection {
     this.releaseCall(c);
   }
 
+  /**
+   * Run `run` (process a received Call) now if established, else once ESTABLISHED arrives (the QP
+   * may not send, nor RDMA Read, before); `drop` instead if the connection closes first.
+   */
+  whenOpen(run: () => void, drop: () => void): void {
+    if (this.open) run();
+    else if (!this.closed) this.early.push({ run, drop });
+    else drop();
+  }
+
+  /** ESTABLISHED: the RPC server learns of the connection, then gets the Calls that came first. */
+  establish(): void {
+    this.open = true;
+    this.deps.events.onConnection(this);
+    for (const e of this.early.splice(0)) e.run();
+  }
+
+  /** Whether receives may still be (re)posted: until shutdown, established or not. */
+  get receiving(): boolean {
+    return !this.closed;
+  }
+
   releaseCall(c: RdmaReceivedCall): void {
     for (const p of c.readPages) this.device.memory.free(p);
     c.readPages = [];
@@ -211,6 +238,7 @@ export class RdmaServerConnection implements ServerConnection {
     }
     // Pending replies that wait for a send buffer will never get one.
     this.sendWaiters.length = 0;
+    for (const e of this.early.splice(0)) e.drop();
     // Let flushed completions run before the memory goes back (the HCA may still DMA until then).
     this.deps.onClosed(this);
     if (wasOpen) this.deps.events.onConnectionClosed(this, error);

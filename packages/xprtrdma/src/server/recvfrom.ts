@@ -33,7 +33,8 @@ export function handleRecv(conn: RdmaServerConnection, buf: SvcRecvBuffer, wc: W
   stats.bytesReceived += wc.byteLen;
   conn.device.dma.syncForCpu(buf.addr, wc.byteLen, DmaDirection.FROM_DEVICE);
   const bytes = buf.page.bytes.slice(0, wc.byteLen);
-  if (conn.open) conn.postRecv(buf);
+  // Repost before ESTABLISHED too: a Call may overtake the RTU, and its receive is a credit.
+  if (conn.receiving) conn.postRecv(buf);
 
   let header: RdmaMsgHeader;
   let hdrLen: number;
@@ -61,11 +62,10 @@ export function handleRecv(conn: RdmaServerConnection, buf: SvcRecvBuffer, wc: W
     readPages: [],
     done: false,
   };
-  if (header.readList.length === 0) {
-    conn.deps.events.onCall(call);
-    return;
-  }
-  readChunk(conn, call, inline);
+  conn.whenOpen(
+    () => (header.readList.length === 0 ? conn.deps.events.onCall(call) : readChunk(conn, call, inline)),
+    () => conn.releaseCall(call),
+  );
 }
 
 /**

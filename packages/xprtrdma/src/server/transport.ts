@@ -109,9 +109,8 @@ export class RdmaServerTransport implements ServerTransport {
     // Route the new id's events (ESTABLISHED, DISCONNECTED) to the connection.
     this.byId.set(newId, (ev) => {
       if (ev.type === CmEventType.ESTABLISHED) {
-        conn.open = true;
         this.stats_.connects++;
-        events.onConnection(conn);
+        conn.establish();
       } else if (ev.type === CmEventType.DISCONNECTED || ev.type === CmEventType.CONNECT_ERROR) {
         conn.shutdown(
           new TransportError('ECONNRESET', `${this.label}: connection ${conn.id} disconnected by the peer`),
