@@ -81,7 +81,7 @@ interface Peer {
 /**
  * One rdma_cm id of a {@link CmAgent}. Active: resolveRoute → createQp → connect (REQ) → REP → QP
  * RTR+RTS, RTU, ESTABLISHED. Passive: bind → listen → REQ → CONNECT_REQUEST(newId) → newId.createQp →
- * accept (QP RTR, REP) → RTU → QP RTS, ESTABLISHED. Either side: disconnect → QP ERR, DREQ → DREP →
+ * accept (QP RTR+RTS, REP) → RTU → ESTABLISHED. Either side: disconnect → QP ERR, DREQ → DREP →
  * DISCONNECTED on both.
  */
 export class AgentCmId implements CmId {
@@ -276,6 +276,16 @@ export class AgentCmId implements CmId {
       rqPsn: peer.startingPsn,
       maxDestRdAtomic: responderResources,
       minRnrTimer: this.agent.settings.minRnrTimer,
+    });
+    // Like rdma_accept (cma_accept_ib → cma_modify_qp_rtr, cma_modify_qp_rts): the passive QP is
+    // ready to send before the REP leaves, so a server may answer a Call that beats the RTU.
+    qp.modify({
+      state: QpState.RTS,
+      sqPsn: this.#startingPsn,
+      maxRdAtomic: initiatorDepth,
+      retryCnt: peer.retryCount,
+      rnrRetry: peer.rnrRetryCount,
+      timeout: peer.ackTimeout,
     });
     const rep: CmRep = {
       type: 'REP',
@@ -507,21 +517,6 @@ export class AgentCmId implements CmId {
   private receiveRtu(rtu: CmRtu): void {
     if (this.#state !== 'rep-sent') return;
     this.cancelTimer();
-    const peer = this.#peer!;
-    try {
-      this.#qp!.modify({
-        state: QpState.RTS,
-        sqPsn: this.#startingPsn,
-        maxRdAtomic: this.#params.initiatorDepth,
-        retryCnt: peer.retryCount,
-        rnrRetry: peer.rnrRetryCount,
-        timeout: peer.ackTimeout,
-      });
-    } catch (err) {
-      this.#state = 'unreachable';
-      this.emit({ type: CmEventType.CONNECT_ERROR, id: this, status: errorCode(err) });
-      return;
-    }
     this.#lastSent = undefined;
     this.#state = 'established';
     this.emit({ type: CmEventType.ESTABLISHED, id: this, privateData: rtu.privateData });
