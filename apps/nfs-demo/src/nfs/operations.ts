@@ -107,40 +107,63 @@ const cat: NfsOperation = async ({ mount, io, operands }) => {
   }
 };
 
+/** One side of a chunked copy: a node:fs FileHandle or an NFS file handle (same call shape). */
+interface ChunkSource {
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+}
+interface ChunkSink {
+  write(buffer: Buffer, offset: number, length: number, position: number): Promise<unknown>;
+}
+
+/**
+ * Copy `source` to `target` in `chunk`-sized pieces with a progress bar for large files; Ctrl-C
+ * stops between chunks. Returns the bytes copied, or null when interrupted (after saying how far
+ * it got). The caller closes both handles.
+ */
+async function copyChunks(
+  io: CliIo,
+  verb: 'put' | 'get',
+  transfer: { source: ChunkSource; target: ChunkSink; size: number; chunk: number; destination: string },
+): Promise<number | null> {
+  const { source, target, size, chunk, destination } = transfer;
+  const progress = size > chunk * PROGRESS_CHUNKS ? new ProgressBar(io, verb, Math.ceil(size / chunk)) : null;
+  const buffer = Buffer.alloc(chunk);
+  let done = 0;
+  for (;;) {
+    if (io.signal.aborted) {
+      progress?.finish();
+      io.err(
+        `rdmalab nfs ${verb}: interrupted after ${done} of ${size} bytes; ${destination} holds the first ${done}`,
+      );
+      return null;
+    }
+    const { bytesRead } = await source.read(buffer, 0, chunk, done);
+    if (bytesRead === 0) break;
+    await target.write(buffer, 0, bytesRead, done);
+    done += bytesRead;
+    progress?.tick(1, `${done} bytes`);
+  }
+  progress?.finish();
+  return done;
+}
+
 const put: NfsOperation = async ({ mount, io, operands }) => {
   const [local, remoteArg] = operands as [string, string];
   const remote = (await isRemoteDir(mount, remoteArg)) ? join(remoteArg, basename(local)) : remoteArg;
   const source = await openLocal(local, 'r');
   try {
     const { size, mode } = await source.stat();
-    const chunk = mount.wsize;
-    const progress =
-      size > chunk * PROGRESS_CHUNKS ? new ProgressBar(io, 'put', Math.ceil(size / chunk)) : null;
     const started = Date.now();
     // Like cp(1): a new file gets the source's permission bits less the umask.
     const target = await mount.open(remote, 'w', mode & 0o777 & ~process.umask());
-    let done = 0;
+    let done: number | null;
     try {
-      const buffer = Buffer.alloc(chunk);
-      for (;;) {
-        if (io.signal.aborted) {
-          progress?.finish();
-          io.err(
-            `rdmalab nfs put: interrupted after ${done} of ${size} bytes; ${remote} holds the first ${done}`,
-          );
-          return EXIT_INTERRUPTED;
-        }
-        const { bytesRead } = await source.read(buffer, 0, chunk, done);
-        if (bytesRead === 0) break;
-        await target.write(buffer, 0, bytesRead, done);
-        done += bytesRead;
-        progress?.tick(1, `${done} bytes`);
-      }
+      done = await copyChunks(io, 'put', { source, target, size, chunk: mount.wsize, destination: remote });
     } finally {
       // close writes back and COMMITs: the data is on the server's stable storage after this.
       await target.close();
     }
-    progress?.finish();
+    if (done === null) return EXIT_INTERRUPTED;
     io.err(`rdmalab nfs put: ${done} bytes ${local} → ${remote}${rate(done, Date.now() - started)}`);
     return 0;
   } finally {
@@ -154,32 +177,15 @@ const get: NfsOperation = async ({ mount, io, operands }) => {
   const source = await mount.open(remote, 'r');
   try {
     const size = (await source.stat()).size;
-    const chunk = mount.rsize;
-    const progress =
-      size > chunk * PROGRESS_CHUNKS ? new ProgressBar(io, 'get', Math.ceil(size / chunk)) : null;
     const started = Date.now();
     const target = await openLocal(local, 'w');
-    let done = 0;
+    let done: number | null;
     try {
-      const buffer = Buffer.alloc(chunk);
-      for (;;) {
-        if (io.signal.aborted) {
-          progress?.finish();
-          io.err(
-            `rdmalab nfs get: interrupted after ${done} of ${size} bytes; ${local} holds the first ${done}`,
-          );
-          return EXIT_INTERRUPTED;
-        }
-        const { bytesRead } = await source.read(buffer, 0, chunk, done);
-        if (bytesRead === 0) break;
-        await target.write(buffer, 0, bytesRead, done);
-        done += bytesRead;
-        progress?.tick(1, `${done} bytes`);
-      }
+      done = await copyChunks(io, 'get', { source, target, size, chunk: mount.rsize, destination: local });
     } finally {
       await target.close();
     }
-    progress?.finish();
+    if (done === null) return EXIT_INTERRUPTED;
     io.err(`rdmalab nfs get: ${done} bytes ${remote} → ${local}${rate(done, Date.now() - started)}`);
     return 0;
   } finally {
