@@ -1,5 +1,13 @@
 /** Stable codes of rxe backend errors (errno names). */
-export type RxeErrorCode = 'EINVAL' | 'EADDRINUSE' | 'EADDRNOTAVAIL' | 'ESHUTDOWN' | 'EIO';
+export type RxeErrorCode =
+  | 'EINVAL'
+  | 'EADDRINUSE'
+  | 'EADDRNOTAVAIL'
+  | 'ESHUTDOWN'
+  | 'EIO'
+  | 'ENOTSUP'
+  | 'EPERM'
+  | 'EACCES';
 
 /** A bad rxe option, or a UDP socket that could not be set up. The message names the field or address. */
 export class RxeError extends Error {

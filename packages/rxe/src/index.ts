@@ -4,10 +4,13 @@ export { DEFAULT_RXE_MEMORY_PAGES, RxeHost, type RxeHostOptions } from './host/r
 export { ICRC_POLICIES, IcrcCheck, type IcrcPolicy, type IcrcVerdict } from './link/icrc-check.js';
 export { Ipv4IdSolver } from './link/ipv4-id-solver.js';
 export { type FaultDirection, type LinkFaultRule, LinkFaults } from './link/link-faults.js';
+export { RawIpv4Socket } from './link/raw-ipv4-socket.js';
 export {
   DEFAULT_RECV_BUFFER_BYTES,
   DEFAULT_SEND_BUFFER_BYTES,
   DEFAULT_TX_BATCH,
+  LINK_SENDERS,
+  type LinkSender,
   UDP_LINK_COUNTERS,
   UdpLink,
   type UdpLinkOptions,

@@ -3,6 +3,7 @@ import type { ConformanceBackend, ConformanceHarness } from '@rdmalab/verbs/conf
 import { defineConformanceSuite } from '@rdmalab/verbs/conformance';
 import { RxeHost } from '../src/host/rxe-host.js';
 import { waitUntil } from './real-time.js';
+import { isRoot } from './tools.js';
 
 // This file's own loopback addresses: test files run in parallel and each address has one port 4791.
 const A = '127.0.1.1';
@@ -13,6 +14,10 @@ async function createHarness(): Promise<ConformanceHarness> {
   const a = new RxeHost({ ip: A, name: 'a', memoryPages: 256 });
   const b = new RxeHost({ ip: B, name: 'b', memoryPages: 256 });
   await Promise.all([a.ready, b.ready]);
+  // The kit runs on the default sender: 'auto', which is the raw IPv4 socket when root.
+  for (const host of [a, b])
+    if (host.link.senderKind !== (isRoot ? 'raw' : 'dgram'))
+      throw new Error(`${host.ip}: sender ${host.link.senderKind} (${host.link.rawUnavailableReason})`);
   const hosts = { a, b };
   return {
     a: { device: a.device, ip: a.ip },

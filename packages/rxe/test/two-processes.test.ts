@@ -4,6 +4,7 @@ import { patternBytes } from '../src/peer/page-buffer.js';
 import { PeerClient } from '../src/peer/peer-client.js';
 import { type PeerProcess, spawnPeer } from './peer-process.js';
 import { sha256 } from './sha.js';
+import { isRoot } from './tools.js';
 
 const CLIENT_IP = '127.0.0.1';
 const SERVER_IP = '127.0.0.2';
@@ -31,6 +32,8 @@ describe('two processes over rxe on 127.0.0.1 ↔ 127.0.0.2', () => {
   it('connects through the CM: REQ/REP/RTU on QP1, the REP carries the server buffer, 4096 MTU', () => {
     expect(client.remote.length).toBe(8 * MIB);
     expect(client.qp.query().pathMtu).toBe(5); // IB MTU enum 5 = 4096
+    // Default sender 'auto': the raw IPv4 socket when root (both processes), node:dgram otherwise.
+    expect(host.link.senderKind).toBe(isRoot ? 'raw' : 'dgram');
     expect(host.cm.stats.sent).toBeGreaterThanOrEqual(2); // REQ + RTU
     expect(host.cm.stats.received).toBeGreaterThanOrEqual(1); // REP
   });

@@ -2,6 +2,8 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { type Counter, Counters } from '@rdmalab/kernel';
 import {
   decodeUdpPayload,
+  ETHERNET_HEADER_BYTES,
+  encodeFrame,
   encodeUdpPayload,
   type PacketLink,
   type PacketRoute,
@@ -12,6 +14,7 @@ import {
 import { RxeError } from '../errors.js';
 import { ICRC_POLICIES, IcrcCheck, type IcrcPolicy } from './icrc-check.js';
 import { LinkFaults } from './link-faults.js';
+import { RawIpv4Socket } from './raw-ipv4-socket.js';
 
 /** Receive buffer asked for by default: 128 unacknowledged 4 KiB packets per QP fit several times over. */
 export const DEFAULT_RECV_BUFFER_BYTES = 4 << 20;
@@ -20,6 +23,20 @@ export const DEFAULT_SEND_BUFFER_BYTES = 4 << 20;
 export const DEFAULT_TX_BATCH = 32;
 /** Datagrams libuv may hold unsent (socket buffer full) before the link stops handing it more. */
 const MAX_LIBUV_QUEUE = 64;
+/** TTL of raw-sent packets: Linux's default (net.ipv4.ip_default_ttl), as rxe's sockets use; masked out of the ICRC. */
+const RAW_TTL = 64;
+/** encodeFrame writes an Ethernet header first; the raw socket takes the IPv4 packet after it. */
+const NO_MAC = '00:00:00:00:00:00';
+
+/**
+ * How packets leave the link:
+ * - `raw`: a raw IPv4 socket (native addon, root/CAP_NET_RAW); the link writes the IPv4 header itself, with
+ *   its own non-zero Identification, so the ICRC covers exactly the header on the wire (what Linux rxe checks);
+ * - `dgram`: the node:dgram socket; the kernel picks the IPv4 ID, the ICRC assumes 0 (see README);
+ * - `auto` (default): `raw` when the addon loads and the raw socket opens, else `dgram`.
+ */
+export type LinkSender = 'auto' | 'raw' | 'dgram';
+export const LINK_SENDERS: readonly LinkSender[] = ['auto', 'raw', 'dgram'];
 
 export interface UdpLinkOptions {
   /** Local IPv4 address: the link binds UDP 4791 on it. */
@@ -34,12 +51,15 @@ export interface UdpLinkOptions {
   icrc?: IcrcPolicy;
   /** Datagrams sent per event-loop turn before yielding to receive processing (default 32). */
   txBatch?: number;
+  /** How packets are sent (default 'auto'); 'raw' throws RxeError ENOTSUP / EPERM / EACCES / EIO when unavailable. */
+  sender?: LinkSender;
   counters?: Counters;
 }
 
 /** Counter names of a UDP link. */
 export const UDP_LINK_COUNTERS = {
   txDatagrams: 'rxe.tx_datagrams',
+  txRawDatagrams: 'rxe.tx_raw_datagrams',
   txBytes: 'rxe.tx_bytes',
   txDeferred: 'rxe.tx_deferred',
   txErrors: 'rxe.tx_errors',
@@ -53,6 +73,7 @@ export const UDP_LINK_COUNTERS = {
 } as const;
 
 interface Outgoing {
+  /** A UDP payload (dgram sender) or a whole IPv4 packet (raw sender). */
   readonly bytes: Uint8Array;
   readonly dstIp: string;
 }
@@ -74,7 +95,14 @@ export class UdpLink implements PacketLink {
   readonly lastIpId = new Map<string, number>();
   /** The last error thrown by the engine on receive (counted, never fatal). */
   lastEngineError: unknown;
+  /** The sender in use: 'raw' (our IPv4 header and ID on the wire) or 'dgram'. */
+  readonly senderKind: 'raw' | 'dgram';
+  /** Why 'auto' fell back to 'dgram' (undefined when raw is in use or 'dgram' was asked for). */
+  readonly rawUnavailableReason: string | undefined;
   readonly #socket: Socket;
+  readonly #raw: RawIpv4Socket | undefined;
+  /** Next IPv4 Identification of raw-sent packets; never 0 (the kernel would replace a 0). */
+  #ipId: number;
   readonly #icrc: IcrcCheck;
   readonly #txBatch: number;
   readonly #queue: Outgoing[] = [];
@@ -112,6 +140,31 @@ export class UdpLink implements PacketLink {
       1 << 30,
     );
     this.#icrc = new IcrcCheck(policy, options.ip);
+    const sender = options.sender ?? 'auto';
+    if (!LINK_SENDERS.includes(sender))
+      throw new RxeError(
+        'EINVAL',
+        `UdpLink: sender "${String(sender)}" must be one of ${LINK_SENDERS.join(', ')}`,
+      );
+    this.#raw = undefined;
+    this.rawUnavailableReason = undefined;
+    if (sender !== 'dgram') {
+      if (this.port !== ROCE_V2_UDP_DPORT) {
+        // encodeFrame writes the RoCEv2 port (the raw path is for talking to real rxe peers).
+        const reason = `raw sender needs port ${ROCE_V2_UDP_DPORT}, link uses ${this.port}`;
+        if (sender === 'raw') throw new RxeError('EINVAL', `UdpLink: ${reason}`);
+        this.rawUnavailableReason = reason;
+      } else {
+        try {
+          this.#raw = RawIpv4Socket.open(sendBufferSize);
+        } catch (error) {
+          if (sender === 'raw') throw error;
+          this.rawUnavailableReason = (error as Error).message;
+        }
+      }
+    }
+    this.senderKind = this.#raw === undefined ? 'dgram' : 'raw';
+    this.#ipId = 1 + Math.floor(Math.random() * 0xffff);
     this.counters = options.counters ?? new Counters();
     const c = {} as Record<keyof typeof UDP_LINK_COUNTERS, Counter>;
     for (const [key, name] of Object.entries(UDP_LINK_COUNTERS))
@@ -122,6 +175,7 @@ export class UdpLink implements PacketLink {
     this.ready = new Promise<void>((resolve, reject) => {
       const onError = (error: NodeJS.ErrnoException) => {
         this.#closed = true;
+        this.#raw?.close();
         const code = error.code === 'EADDRINUSE' || error.code === 'EADDRNOTAVAIL' ? error.code : 'EIO';
         reject(
           new RxeError(code, `UdpLink: cannot bind ${this.ip}:${this.port}: ${error.message}`, {
@@ -179,13 +233,8 @@ export class UdpLink implements PacketLink {
     }
     let bytes: Uint8Array;
     try {
-      // IPv4 ID 0 in the ICRC: see README "ICRC and the IPv4 ID" for what the kernel really writes.
-      bytes = encodeUdpPayload(packet, {
-        src: this.ip,
-        dst: route.dstIp,
-        srcPort: this.port,
-        dstPort: this.port,
-      });
+      bytes =
+        this.#raw === undefined ? this.#encodeForDgram(packet, route) : this.#encodeForRaw(packet, route);
     } catch {
       this.#c.txErrors.inc();
       return;
@@ -193,8 +242,7 @@ export class UdpLink implements PacketLink {
     // The payload now lives in `bytes`; a retransmission gathers afresh into a new buffer.
     this.#done?.(packet);
     if (this.queued === 0 && this.#sentThisTurn < this.#txBatch && this.#libuvHasRoom()) {
-      this.#send(bytes, route.dstIp);
-      return;
+      if (this.#send(bytes, route.dstIp)) return;
     }
     this.#c.txDeferred.inc();
     this.#queue.push({ bytes, dstIp: route.dstIp });
@@ -203,9 +251,15 @@ export class UdpLink implements PacketLink {
 
   /** Hand what is queued to the kernel (a last DREQ, say), then stop and close the socket. Idempotent. */
   async close(): Promise<void> {
+    // Closed before the bind finished: let it finish, or the bound socket would outlive the link.
+    if (!this.#closed && !this.#bound) await this.ready.catch(() => {});
     if (this.#closed && !this.#bound) return;
     if (this.#bound && !this.#closed) {
       const last: Promise<void>[] = [];
+      while (this.#raw !== undefined && this.queued > 0) {
+        const next = this.#queue[this.#queueHead++]!;
+        this.#send(next.bytes, next.dstIp);
+      }
       while (this.queued > 0) {
         const next = this.#queue[this.#queueHead++]!;
         this.#c.txDatagrams.inc();
@@ -223,21 +277,66 @@ export class UdpLink implements PacketLink {
     this.#queue.length = 0;
     this.#queueHead = 0;
     this.faults.clear();
+    this.#raw?.close();
     if (!this.#bound) return;
     this.#bound = false;
     await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
   }
 
-  #libuvHasRoom(): boolean {
-    return this.#socket.getSendQueueCount() < MAX_LIBUV_QUEUE;
+  /** BTH … ICRC for node:dgram. IPv4 ID 0 in the ICRC: see README "ICRC and the IPv4 ID" for what the kernel writes. */
+  #encodeForDgram(packet: RocePacket, route: PacketRoute): Uint8Array {
+    return encodeUdpPayload(packet, {
+      src: this.ip,
+      dst: route.dstIp,
+      srcPort: this.port,
+      dstPort: this.port,
+    });
   }
 
-  #send(bytes: Uint8Array, dstIp: string): void {
+  /**
+   * The whole IPv4 packet as rxe builds it (rxe_net.c prepare_ipv4_hdr / prepare_udp_hdr): DF, TTL 64, UDP
+   * source port by rxe's per-QP rule, checksum 0, destination 4791; the ICRC covers this exact header, ID included.
+   */
+  #encodeForRaw(packet: RocePacket, route: PacketRoute): Uint8Array {
+    const identification = this.#ipId;
+    this.#ipId = identification === 0xffff ? 1 : identification + 1;
+    const frame = encodeFrame({
+      srcMac: NO_MAC,
+      dstMac: NO_MAC,
+      srcIp: this.ip,
+      dstIp: route.dstIp,
+      srcQpn: route.srcQpn,
+      packet,
+      identification,
+      ttl: RAW_TTL,
+    });
+    return frame.subarray(ETHERNET_HEADER_BYTES);
+  }
+
+  #libuvHasRoom(): boolean {
+    // A raw send is one synchronous sendto: nothing waits in libuv.
+    return this.#raw !== undefined || this.#socket.getSendQueueCount() < MAX_LIBUV_QUEUE;
+  }
+
+  /** Hands one datagram to the kernel; false when the raw socket's buffer is full (EAGAIN/ENOBUFS: retry later). */
+  #send(bytes: Uint8Array, dstIp: string): boolean {
     this.#sentThisTurn++;
     this.#scheduleTurn();
+    if (this.#raw !== undefined) {
+      const error = this.#raw.send(bytes);
+      if (error === 'EAGAIN' || error === 'EWOULDBLOCK' || error === 'ENOBUFS') return false;
+      if (error !== undefined) {
+        // As with dgram's asynchronous send errors (EHOSTUNREACH, EMSGSIZE …): counted, the engine retransmits.
+        this.#c.txErrors.inc();
+        return true;
+      }
+      this.#c.txRawDatagrams.inc();
+    } else {
+      this.#socket.send(bytes, this.port, dstIp);
+    }
     this.#c.txDatagrams.inc();
     this.#c.txBytes.inc(bytes.length);
-    this.#socket.send(bytes, this.port, dstIp);
+    return true;
   }
 
   /** A new event-loop turn: refill the per-turn budget and drain what waited. */
@@ -252,8 +351,9 @@ export class UdpLink implements PacketLink {
     this.#sentThisTurn = 0;
     if (this.#closed) return;
     while (this.queued > 0 && this.#sentThisTurn < this.#txBatch && this.#libuvHasRoom()) {
-      const next = this.#queue[this.#queueHead++]!;
-      this.#send(next.bytes, next.dstIp);
+      const next = this.#queue[this.#queueHead]!;
+      if (!this.#send(next.bytes, next.dstIp)) break; // socket buffer full: the rest waits a turn
+      this.#queueHead++;
     }
     if (this.queued === 0) {
       this.#queue.length = 0;
