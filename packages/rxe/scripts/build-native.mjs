@@ -2,6 +2,7 @@
 // Optional: with no compiler or no Node headers it says so in one line and exits 0 (UdpLink then sends
 // through node:dgram), so the package still builds where only Node and npm exist.
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,12 +12,22 @@ const source = join(root, 'native', 'raw-ipv4.c');
 const outDir = join(root, 'dist', 'native');
 const output = join(outDir, 'raw-ipv4.node');
 
+/** node_api.h from the `node-api-headers` npm package: works where Node was installed without headers. */
+function packagedHeaders() {
+  try {
+    return join(dirname(createRequire(import.meta.url).resolve('node-api-headers/package.json')), 'include');
+  } catch {
+    return undefined;
+  }
+}
+
 function includeDir() {
   const candidates = [
     process.env.npm_config_nodedir && join(process.env.npm_config_nodedir, 'include', 'node'),
     join(dirname(dirname(process.execPath)), 'include', 'node'),
     '/usr/include/node',
     '/usr/local/include/node',
+    packagedHeaders(),
   ];
   return candidates.find((dir) => dir && existsSync(join(dir, 'node_api.h')));
 }
