@@ -2,8 +2,8 @@
 // Optional: with no compiler or no Node headers it says so in one line and exits 0 (UdpLink then sends
 // through node:dgram), so the package still builds where only Node and npm exist.
 import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
