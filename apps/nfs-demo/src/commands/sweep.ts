@@ -8,11 +8,12 @@ import { ProgressBar } from '../output/progress.js';
 import { delayedSendCompletion } from '../scenarios/delayed-send-completion.js';
 import { choosePolicy, POLICY_WORDS, UnknownPolicyError } from '../scenarios/policy-choice.js';
 import { IOMMU_MODELS, parseCount, parseIommu } from '../scenarios/run-options.js';
-import { runSweepSeed, type SeedOutcome } from '../sweep/run-seed.js';
+import { DEFAULT_SWEEP_RPC_TIMEOUT_MS, runSweepSeed, type SeedOutcome } from '../sweep/run-seed.js';
 import { runSweepPool } from '../sweep/sweep-pool.js';
 
-const USAGE = `usage: rdmalab sweep [--seeds N] [--start S] [--shard I/N] [--policy P] [--iommu M] [--jobs J] [--json]
-       rdmalab sweep --replay SEED [--policy P] [--iommu M] [--trace FILE] [--pcap FILE] [--json]
+const USAGE = `usage: rdmalab sweep [--seeds N] [--start S] [--shard I/N] [--policy P] [--iommu M] [--rpc-timeout MS]
+                     [--jobs J] [--json]
+       rdmalab sweep --replay SEED [--policy P] [--iommu M] [--rpc-timeout MS] [--trace FILE] [--pcap FILE] [--json]
 
 Runs a mixed NFS workload (inline and chunked WRITEs through the page cache, direct WRITEs from
 pages freed at once, READs back over the wire) under a random fault schedule per seed —
@@ -24,6 +25,9 @@ invariants I1–I7 in every run, on all cores (worker threads running the built 
   --policy P    fixed (default: the seed's fix, linux-7.2) or broken (linux-4.14); or a preset
                 (${POLICY_WORDS.slice(2).join(', ')})
   --iommu M     the client's IOMMU: ${IOMMU_MODELS.join(' or ')} (default passthrough)
+  --rpc-timeout MS
+                each run's first RPC timeout, ms of virtual time (default ${DEFAULT_SWEEP_RPC_TIMEOUT_MS}); grows by
+                as much per retransmission up to 4×, hard
   --jobs J      worker threads (default: every core; 0 = run in this thread)
   --json        one JSON object: counts, failing share, failing seeds with their violations
   --replay SEED rerun one seed in this thread and tell what it found; with --trace FILE (Chrome
@@ -39,6 +43,15 @@ function parseShard(value: string | undefined): { index: number; count: number }
   if (!m || count < 1 || index < 1 || index > count)
     throw new UsageError(`--shard must be I/N with 1 <= I <= N (e.g. 2/4), got "${value}"`);
   return { index, count };
+}
+
+/** `--rpc-timeout MS`: a positive whole number of milliseconds. */
+function parseRpcTimeout(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_SWEEP_RPC_TIMEOUT_MS;
+  const ms = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(ms) || ms < 1)
+    throw new UsageError(`--rpc-timeout must be a positive integer of milliseconds, got "${value}"`);
+  return ms;
 }
 
 function violated(o: SeedOutcome): string {
@@ -63,6 +76,7 @@ export const sweepCommand: Command = {
         shard: { type: 'string' },
         policy: { type: 'string' },
         iommu: { type: 'string' },
+        'rpc-timeout': { type: 'string' },
         jobs: { type: 'string' },
         json: { type: 'boolean' },
         replay: { type: 'string' },
@@ -82,6 +96,7 @@ export const sweepCommand: Command = {
       return 2;
     }
     const iommu: IommuModel = parseIommu(values.iommu) ?? 'passthrough';
+    const rpcTimeoutMs = parseRpcTimeout(values['rpc-timeout']);
 
     if (values.replay !== undefined) {
       const seed = parseCount('--replay', values.replay, 0);
@@ -89,6 +104,7 @@ export const sweepCommand: Command = {
         seed,
         spec: policy.spec,
         iommu,
+        rpcTimeoutMs,
         pcap: values.pcap !== undefined,
         trace: values.trace !== undefined,
       });
@@ -97,11 +113,15 @@ export const sweepCommand: Command = {
       const { pcap: _pcap, trace: _trace, ...outcome } = r;
       if (values.json)
         io.out(
-          JSON.stringify({ policy: policy.name, policyLabel: policy.label, iommu, ...outcome }, null, 2),
+          JSON.stringify(
+            { policy: policy.name, policyLabel: policy.label, iommu, rpcTimeoutMs, ...outcome },
+            null,
+            2,
+          ),
         );
       else {
         const lines = [
-          `rdmalab sweep --replay ${seed} — policy ${policy.name} (${policy.label}), client IOMMU ${iommu}`,
+          `rdmalab sweep --replay ${seed} — policy ${policy.name} (${policy.label}), client IOMMU ${iommu}, RPC timeout ${rpcTimeoutMs} ms`,
           `faults: ${outcome.schedule}`,
           outcome.ok
             ? 'HELD: every invariant held and every byte read back intact'
@@ -133,6 +153,7 @@ export const sweepCommand: Command = {
       seeds,
       spec: policy.spec,
       iommu,
+      rpcTimeoutMs,
       ...(jobs !== undefined ? { jobs } : {}),
       signal: io.signal,
       onOutcome: (o) => {
@@ -147,6 +168,7 @@ export const sweepCommand: Command = {
       policy: policy.name,
       policyLabel: policy.label,
       iommu,
+      rpcTimeoutMs,
       start,
       seeds: count,
       shard: shard ? `${shard.index}/${shard.count}` : null,
@@ -175,7 +197,7 @@ export const sweepCommand: Command = {
     if (values.json) io.out(JSON.stringify(summary, null, 2));
     else {
       const lines = [
-        `rdmalab sweep — policy ${policy.name} (${policy.label}), client IOMMU ${iommu}`,
+        `rdmalab sweep — policy ${policy.name} (${policy.label}), client IOMMU ${iommu}, RPC timeout ${rpcTimeoutMs} ms`,
         `${ran} seed(s) from ${start}${shard ? ` (shard ${shard.index}/${shard.count})` : ''} on ${result.threads || 'this'} thread(s) in ${(summary.wallMs / 1000).toFixed(1)} s: ${summary.passed} held, ${failing.length} failed (${(summary.failingShare * 100).toFixed(1)}%)`,
       ];
       for (const [id, n] of Object.entries(summary.byInvariant))
@@ -185,7 +207,7 @@ export const sweepCommand: Command = {
       if (failing.length > 10) lines.push(`  … and ${failing.length - 10} more (--json lists them all)`);
       if (failing.length > 0)
         lines.push(
-          `replay one: rdmalab sweep --replay ${failing[0]!.seed} --policy ${policy.name} --iommu ${iommu} --trace seed.json --pcap seed.pcap`,
+          `replay one: rdmalab sweep --replay ${failing[0]!.seed} --policy ${policy.name} --iommu ${iommu}${rpcTimeoutMs === DEFAULT_SWEEP_RPC_TIMEOUT_MS ? '' : ` --rpc-timeout ${rpcTimeoutMs}`} --trace seed.json --pcap seed.pcap`,
         );
       io.out(lines.join('\n'));
     }

@@ -3,7 +3,7 @@ import type { IommuModel } from '@rdmalab/hca-sim';
 import type { InvariantId, PolicySpec, Violation } from '@rdmalab/xprtrdma';
 import { countByInvariant, InvariantMonitor } from '../stack/invariant-monitor.js';
 import { type MixedFile, runMixedWorkload } from '../stack/mixed-workload.js';
-import { mountOverRdma } from '../stack/nfs-session.js';
+import { mountOverRdma, SESSION_TIMEOUT } from '../stack/nfs-session.js';
 import { labelEngineTracks, PerfettoTrace, traceUnmaps } from '../stack/perfetto-trace.js';
 import { composeSimStack } from '../stack/sim-stack.js';
 import { describeSchedule, faultPlan, faultSchedule } from './fault-schedule.js';
@@ -14,17 +14,26 @@ const SWEEP_FILES: readonly MixedFile[] = [
   { name: 'config.json', size: 2600 },
   { name: 'photo.jpg', size: 20 * 1024 },
 ];
-/** Virtual time let pass after the workload, for late retransmissions. */
-const VIRTUAL_TAIL_NS = 2_000_000_000;
-/** A workload still running after this much virtual time has stalled (RPC timeouts are 1 s). */
-const WORKLOAD_TIMEOUT_NS = 8_000_000_000;
-/** A lost wake-up lasts until an RPC timeout (1 s): sampling every 500 µs cannot miss one. */
+/** The RPC timeout of a sweep run unless told otherwise (the session's default, 1 s virtual). */
+export const DEFAULT_SWEEP_RPC_TIMEOUT_MS = SESSION_TIMEOUT.initialNs / 1e6;
+/** Virtual time let pass after the workload, for late retransmissions: two RPC timeouts (≥ 2 s). */
+const VIRTUAL_TAIL_RPC_TIMEOUTS = 2;
+const MIN_VIRTUAL_TAIL_NS = 2_000_000_000;
+/** A workload still running after eight RPC timeouts (≥ 8 s virtual) has stalled. */
+const WORKLOAD_TIMEOUT_RPC_TIMEOUTS = 8;
+const MIN_WORKLOAD_TIMEOUT_NS = 8_000_000_000;
+/** A lost wake-up lasts until an RPC timeout (≥ 1 s): sampling every 500 µs cannot miss one. */
 const SAMPLE_NS = 500_000;
 
 export interface SweepSeedOptions {
   readonly seed: number;
   readonly spec: PolicySpec;
   readonly iommu: IommuModel;
+  /**
+   * First RPC timeout, ms of virtual time (default 1000); grows by as much per retransmission up
+   * to four times it, hard, as the session's default.
+   */
+  readonly rpcTimeoutMs?: number;
   readonly pcap?: boolean;
   readonly trace?: boolean;
 }
@@ -56,6 +65,7 @@ export interface SeedReplay extends SeedOutcome {
 export async function runSweepSeed(options: SweepSeedOptions): Promise<SeedReplay> {
   const started = performance.now();
   const schedule = faultSchedule(options.seed);
+  const rpcTimeoutNs = (options.rpcTimeoutMs ?? DEFAULT_SWEEP_RPC_TIMEOUT_MS) * 1e6;
   const stack = await composeSimStack({
     seed: options.seed,
     spec: options.spec,
@@ -75,13 +85,18 @@ export async function runSweepSeed(options: SweepSeedOptions): Promise<SeedRepla
   let violations: Violation[] = [];
   try {
     // A small page cache: evicted frames are reused at once, as in a busy client.
-    const session = await mountOverRdma(stack, { cachePages: 8, rsize: 16 * 4096, wsize: 16 * 4096 });
+    const session = await mountOverRdma(stack, {
+      cachePages: 8,
+      rsize: 16 * 4096,
+      wsize: 16 * 4096,
+      timeout: { initialNs: rpcTimeoutNs, incrementNs: rpcTimeoutNs, maxNs: 4 * rpcTimeoutNs },
+    });
     const stopSampler = monitor.startRingSampler(SAMPLE_NS);
     try {
       const result = await runMixedWorkload(stack, session, {
         seed: options.seed,
         files: SWEEP_FILES,
-        timeoutNs: WORKLOAD_TIMEOUT_NS,
+        timeoutNs: Math.max(MIN_WORKLOAD_TIMEOUT_NS, WORKLOAD_TIMEOUT_RPC_TIMEOUTS * rpcTimeoutNs),
         beforeWrites: () => {
           const plan = faultPlan(schedule, stack.scheduler.now());
           for (const r of plan.rules ?? []) stack.fabric.addRule(r);
@@ -107,7 +122,9 @@ export async function runSweepSeed(options: SweepSeedOptions): Promise<SeedRepla
     } finally {
       stopSampler();
     }
-    await stack.fabric.settle(() => false, { timeoutNs: VIRTUAL_TAIL_NS });
+    await stack.fabric.settle(() => false, {
+      timeoutNs: Math.max(MIN_VIRTUAL_TAIL_NS, VIRTUAL_TAIL_RPC_TIMEOUTS * rpcTimeoutNs),
+    });
     violations = monitor.finish([session.rpc]);
   } catch (error) {
     crash = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

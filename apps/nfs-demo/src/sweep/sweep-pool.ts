@@ -11,6 +11,8 @@ export interface SweepPoolOptions {
   readonly seeds: readonly number[];
   readonly spec: PolicySpec;
   readonly iommu: IommuModel;
+  /** Each seed's first RPC timeout, ms (default 1000). */
+  readonly rpcTimeoutMs?: number;
   /** Worker threads (default: every core). 0 runs the seeds in this thread. */
   readonly jobs?: number;
   readonly signal?: AbortSignal;
@@ -59,13 +61,16 @@ export async function runSweepPool(options: SweepPoolOptions): Promise<SweepPool
   const queue = [...options.seeds];
   const script = workerScript();
   const jobs = Math.min(options.jobs ?? availableParallelism(), queue.length);
+  const rpcTimeout = options.rpcTimeoutMs !== undefined ? { rpcTimeoutMs: options.rpcTimeoutMs } : {};
   const record = (o: SeedOutcome): void => {
     outcomes.push(o);
     options.onOutcome?.(o);
   };
   if (jobs === 0 || script === undefined) {
     while (queue.length > 0 && !options.signal?.aborted) {
-      record(await runSweepSeed({ seed: queue.shift()!, spec: options.spec, iommu: options.iommu }));
+      record(
+        await runSweepSeed({ seed: queue.shift()!, spec: options.spec, iommu: options.iommu, ...rpcTimeout }),
+      );
     }
     return { outcomes, complete: queue.length === 0, threads: 0 };
   }
@@ -91,7 +96,7 @@ export async function runSweepPool(options: SweepPoolOptions): Promise<SweepPool
     });
     for (let i = 0; i < jobs; i++) {
       const w = new Worker(script, {
-        workerData: { spec: options.spec, iommu: options.iommu },
+        workerData: { spec: options.spec, iommu: options.iommu, ...rpcTimeout },
         execArgv: workerExecArgv(),
       });
       workers.push(w);

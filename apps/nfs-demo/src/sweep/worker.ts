@@ -6,7 +6,11 @@ import type { PolicySpec } from '@rdmalab/xprtrdma';
 import { runSweepSeed } from './run-seed.js';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
 
-const { spec, iommu } = workerData as { spec: PolicySpec; iommu: IommuModel };
+const { spec, iommu, rpcTimeoutMs } = workerData as {
+  spec: PolicySpec;
+  iommu: IommuModel;
+  rpcTimeoutMs?: number;
+};
 const port = parentPort;
 if (port === null) throw new Error('sweep worker: must run in a worker thread');
 
@@ -15,7 +19,12 @@ port.on('message', (message: WorkerRequest) => {
     port.close();
     return;
   }
-  runSweepSeed({ seed: message.seed, spec, iommu }).then(
+  runSweepSeed({
+    seed: message.seed,
+    spec,
+    iommu,
+    ...(rpcTimeoutMs !== undefined ? { rpcTimeoutMs } : {}),
+  }).then(
     ({ pcap: _pcap, trace: _trace, ...outcome }) =>
       port.postMessage({ type: 'outcome', outcome } satisfies WorkerReply),
     (error: unknown) =>

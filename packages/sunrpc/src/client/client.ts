@@ -98,6 +98,7 @@ export class RpcClient {
         if (this.tracked.get(task.xid) === task) this.tracked.delete(task.xid);
       },
       requestConnect: () => this.requestConnect(),
+      lastConnectError: () => this.lastConnectError,
       releaseSlot: (slot) => this.releaseSlot(slot),
       opStats: (vers, proc, name) => this.stats.op(this.program, vers, proc, name),
       procName: (vers, proc) =>

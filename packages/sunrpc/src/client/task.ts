@@ -76,6 +76,8 @@ export interface TaskHost {
   untrack(task: RpcTask<unknown>): void;
   /** Start connecting unless already connected or connecting. */
   requestConnect(): void;
+  /** The error of the last failed connection attempt, or null when the last attempt succeeded. */
+  lastConnectError(): TransportError | null;
   releaseSlot(slot: RpcSlot): void;
   opStats(vers: number, proc: number, name: string): { -readonly [K in keyof RpcOpStats]: RpcOpStats[K] };
   procName(vers: number, proc: number): string;
@@ -209,9 +211,19 @@ export class RpcTask<T> {
       if (slot !== null) {
         this.slot = slot;
         this.host.leaveBacklog(this);
+        // As the kernel's xprt_init_majortimeo: a request set up on a connected transport times
+        // from now; on one still connecting, from the task's start (the wait so far counts).
+        if (this.host.transport.connected && this.timer !== null) {
+          this.timer.cancel();
+          this.timer = null;
+          this.timeout.restart();
+        }
         return;
       }
       this.host.joinBacklog(this);
+      // The call's timeout runs while it waits for a slot or a first connection, so a soft call
+      // to a peer that never answers ends instead of queueing forever.
+      if (this.timer === null) this.armTimer();
       await this.sleep();
     }
   }
@@ -319,7 +331,7 @@ export class RpcTask<T> {
     this.timer = this.host.scheduler.setTimer(
       this.timeout.timeoutNs,
       () => this.onTimer(),
-      `rpc xid ${this.xid}`,
+      this.request === null ? `rpc ${this.name} slot wait` : `rpc xid ${this.xid}`,
     );
   }
 
@@ -330,13 +342,45 @@ export class RpcTask<T> {
     if (outcome === 'major') {
       this.host.opStats(this.vers, this.options.proc, this.name).timeouts++;
       if (this.timeout.options.soft) {
-        this.fail(new RpcError('ETIMEDOUT', `${this.describe()} timed out (major timeout)`));
+        this.fail(this.majorTimeoutError());
         return;
       }
     }
     if (this.stateValue === 'wait') this.retransmitDue = true;
     else this.armTimer(); // still waiting to transmit: keep counting toward the major timeout
     this.wake();
+  }
+
+  /** ETIMEDOUT naming what the call was stuck on: a slot, the connection, or the reply. */
+  private majorTimeoutError(): RpcError {
+    const waitedNs = this.host.scheduler.now() - this.startNs;
+    const after = `after ${formatMs(waitedNs)}`;
+    const transport = this.host.transport;
+    const sent = this.request !== null && this.request.transmissions > 0;
+    if (!sent && !transport.connected) {
+      const last = this.host.lastConnectError();
+      const reason =
+        last === null ? 'no connection attempt completed' : `last attempt: ${last.code} ${last.message}`;
+      const where = this.slot === null ? 'never got a request slot: ' : '';
+      return new RpcError(
+        'ETIMEDOUT',
+        `${this.describe()} timed out ${after}: ${where}transport to ${transport.remoteAddress} never connected (${reason})`,
+        last === null ? undefined : { cause: last },
+      );
+    }
+    if (this.slot === null) {
+      return new RpcError(
+        'ETIMEDOUT',
+        `${this.describe()} timed out ${after}: never got a request slot on ${transport.remoteAddress} (all slots busy or congestion window full)`,
+      );
+    }
+    if (!sent) {
+      return new RpcError(
+        'ETIMEDOUT',
+        `${this.describe()} timed out ${after} before it could be transmitted`,
+      );
+    }
+    return new RpcError('ETIMEDOUT', `${this.describe()} timed out (major timeout) ${after}`);
   }
 
   private decode(): T {
@@ -407,4 +451,8 @@ export class RpcTask<T> {
     const xid = this.request ? ` xid 0x${this.request.xid.toString(16).padStart(8, '0')}` : '';
     return `${this.name} (${this.host.program}/${this.vers}/${this.options.proc})${xid}`;
   }
+}
+
+function formatMs(ns: number): string {
+  return `${Math.round(ns / 1e6)} ms`;
 }

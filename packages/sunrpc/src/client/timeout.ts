@@ -49,6 +49,12 @@ export class RetransmitTimeout {
     return this.minors;
   }
 
+  /** Start over from the first timeout with no minor timeouts counted. */
+  restart(): void {
+    this.minors = 0;
+    this.currentNs = this.options.initialNs;
+  }
+
   /** Account an expiry: a minor timeout grows the timeout; a major one resets it. */
   expire(): TimeoutOutcome {
     const o = this.options;
