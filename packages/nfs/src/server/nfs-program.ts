@@ -6,6 +6,25 @@ import * as codec from '../codec/nfs3.js';
 import { NFS_PROGRAM, NFS_V3, Nfs3Proc, Nfs3Stat } from '../constants.js';
 import type { Caller, Nfs3Service, ReadResult } from './nfs3-service.js';
 
+/**
+ * Procedures that are not idempotent, whose replies the RPC server's duplicate request cache
+ * keeps so a retransmission is not run twice (a retried CREATE GUARDED would answer EXIST, a
+ * retried REMOVE NOENT). As nfsd's nfs3proc.c marks them with a cache type other than RC_NOCACHE.
+ */
+export const NFS3_NON_IDEMPOTENT: ReadonlySet<number> = new Set([
+  Nfs3Proc.SETATTR,
+  Nfs3Proc.WRITE,
+  Nfs3Proc.CREATE,
+  Nfs3Proc.MKDIR,
+  Nfs3Proc.SYMLINK,
+  Nfs3Proc.MKNOD,
+  Nfs3Proc.REMOVE,
+  Nfs3Proc.RMDIR,
+  Nfs3Proc.RENAME,
+  Nfs3Proc.LINK,
+  Nfs3Proc.COMMIT,
+]);
+
 /** uid/gid of AUTH_NONE callers (Linux "nobody"). */
 export const NOBODY_ID = 65534;
 
@@ -27,11 +46,12 @@ export function nfs3Program(service: Nfs3Service, replyMemory: PhysicalMemory): 
   function proc<A, R>(
     c: codec.Nfs3ProcCodec<A, R>,
     run: (args: A, call: RpcCall) => Promise<R>,
-  ): [number, { name: string; handler: Handler }] {
+  ): [number, { name: string; handler: Handler; cacheReply: boolean }] {
     return [
       c.proc,
       {
         name: c.name,
+        cacheReply: NFS3_NON_IDEMPOTENT.has(c.proc),
         handler: async (call, results) => {
           const args = c.decodeArgs(call.args);
           c.encodeRes(results, await run(args, call));

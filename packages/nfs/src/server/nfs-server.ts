@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { PhysicalMemory, RealScheduler, type Scheduler } from '@rdmalab/kernel';
 import {
   RpcServer,
+  type RpcServerOptions,
   TcpTransportClass,
   TransportClassRegistry,
   type TransportRegistry,
@@ -34,6 +35,11 @@ export interface NfsServerOptions {
   readonly replyMemory?: PhysicalMemory;
   /** Told about failures that mapped to no NFS status (answered NFS3ERR_SERVERFAULT). */
   readonly onFault?: (error: unknown) => void;
+  /**
+   * Duplicate request cache for the non-idempotent procedures (CREATE, REMOVE, WRITE…): its
+   * bounds, or false to turn it off. On by default, as in nfsd.
+   */
+  readonly replyCache?: RpcServerOptions['replyCache'];
 }
 
 export interface NfsServerAddress {
@@ -70,7 +76,10 @@ export class NfsServer {
       options.onFault,
     );
     const replyMemory = options.replyMemory ?? new PhysicalMemory({ totalPages: 4096, name: 'nfsd' });
-    this.rpc = new RpcServer({ onHandlerError: (e) => options.onFault?.(e) });
+    this.rpc = new RpcServer({
+      onHandlerError: (e) => options.onFault?.(e),
+      replyCache: options.replyCache,
+    });
     this.rpc.addProgram(nfs3Program(this.service, replyMemory));
     this.rpc.addProgram(mount3Program(this.service, this.mounts));
   }

@@ -21,7 +21,8 @@ import type { RpcStats } from '../stats/rpc-stats.js';
 import { XdrDecoder } from '../xdr/decoder.js';
 import { XdrEncoder } from '../xdr/encoder.js';
 import { XdrError } from '../xdr/errors.js';
-import type { XdrBuf } from '../xdr/xdr-buf.js';
+import { XdrBuf } from '../xdr/xdr-buf.js';
+import { ReplyCache, type ReplyCacheEntry, type ReplyCacheOptions } from './reply-cache.js';
 
 /** Who sent a call, as far as its credential says. */
 export type RpcCredential =
@@ -59,6 +60,12 @@ export type RpcProcedureHandler = (call: RpcCall, results: XdrEncoder) => void |
 export interface RpcProcedure {
   readonly name: string;
   readonly handler: RpcProcedureHandler;
+  /**
+   * The procedure is not idempotent (CREATE, REMOVE, WRITE…): keep its replies in the duplicate
+   * request cache so a retransmission is answered from there instead of running twice (nfsd's
+   * pc_cachetype RC_REPLBUFF). Idempotent procedures leave this unset and simply run again.
+   */
+  readonly cacheReply?: boolean;
 }
 
 /** One version of one program, as a server registers it (svc_program / svc_version). */
@@ -83,6 +90,8 @@ export interface DispatchOutcome {
   readonly xid: number;
   /** "SUCCESS", an accept/reject status name, or "DROPPED". */
   readonly status: string;
+  /** The reply came from the duplicate request cache: the procedure did not run again. */
+  readonly replayed?: boolean;
   /** Callbacks registered with `afterReply`, to run once the reply is sent or dropped. */
   readonly afterReply: readonly (() => void)[];
 }
@@ -105,6 +114,11 @@ export interface DispatcherOptions {
   readonly clock?: Clock;
   /** Told about handler failures answered with SYSTEM_ERR. */
   readonly onHandlerError?: (error: unknown, call: RpcCall) => void;
+  /**
+   * Duplicate request cache for procedures marked `cacheReply`: its bounds, or false to run every
+   * retransmission again. On by default (it holds nothing unless a program marks procedures).
+   */
+  readonly replyCache?: ReplyCacheOptions | false;
 }
 
 const WALL_CLOCK: Clock = { now: () => Math.round(performance.now() * 1e6) };
@@ -129,6 +143,8 @@ export class RpcDispatcher {
     rpcMismatch: 0,
     authErrors: 0,
   };
+  /** The duplicate request cache, or null when turned off. */
+  readonly replyCache: ReplyCache | null;
   private readonly programs = new Map<number, Map<number, RpcProgramVersion>>();
 
   private readonly clock: Clock;
@@ -140,6 +156,8 @@ export class RpcDispatcher {
   ) {
     this.clock = options.clock ?? WALL_CLOCK;
     this.onHandlerError = options.onHandlerError;
+    this.replyCache =
+      options.replyCache === false ? null : new ReplyCache(this.clock, options.replyCache ?? {});
   }
 
   register(def: RpcProgramVersion): void {
@@ -203,7 +221,46 @@ export class RpcDispatcher {
         ? NULL_PROCEDURE
         : undefined;
     if (procedure === undefined) return this.accepted(header.xid, AcceptStat.PROC_UNAVAIL);
-    return this.run(header, auth, procedure, dec, buf, origin);
+    if (procedure.cacheReply !== true || this.replyCache === null) {
+      return this.run(header, auth, procedure, dec, buf, origin);
+    }
+    return this.runCached(this.replyCache, header, auth, procedure, dec, buf, origin);
+  }
+
+  /** nfsd_cache_lookup → run → nfsd_cache_update, for a non-idempotent procedure. */
+  private async runCached(
+    cache: ReplyCache,
+    header: CallHeader,
+    credential: RpcCredential,
+    procedure: RpcProcedure,
+    args: XdrDecoder,
+    buf: XdrBuf,
+    origin: CallOrigin,
+  ): Promise<DispatchOutcome> {
+    const found = cache.lookup(cache.keyOf(origin.remoteAddress, header, buf, args.offset));
+    if (found.kind === 'in-progress') return this.drop(header.xid);
+    if (found.kind === 'hit') {
+      return {
+        reply: XdrBuf.fromBytes(found.reply),
+        xid: header.xid,
+        status: 'SUCCESS',
+        replayed: true,
+        afterReply: [],
+      };
+    }
+    const entry: ReplyCacheEntry = found.entry;
+    let outcome: DispatchOutcome;
+    try {
+      outcome = await this.run(header, credential, procedure, args, buf, origin);
+    } catch (err) {
+      cache.abandon(entry);
+      throw err;
+    }
+    // Only a procedure's own answer is kept; an RPC-level error (GARBAGE_ARGS, SYSTEM_ERR) is
+    // not, so a retransmission tries again, as nfsd's RC_NOCACHE on a failed dispatch.
+    if (outcome.status === 'SUCCESS' && outcome.reply !== null) cache.complete(entry, outcome.reply);
+    else cache.abandon(entry);
+    return outcome;
   }
 
   private async run(

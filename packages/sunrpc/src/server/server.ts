@@ -2,6 +2,7 @@ import { RpcStats } from '../stats/rpc-stats.js';
 import type { ReceivedCall, ServerTransport } from '../transport/contract.js';
 import type { TransportError } from '../transport/errors.js';
 import { type DispatcherOptions, RpcDispatcher, type RpcProgramVersion } from './dispatch.js';
+import type { ReplyCache } from './reply-cache.js';
 
 export interface RpcServerOptions extends DispatcherOptions {
   /** Per-procedure statistics; a fresh store by default. */
@@ -66,6 +67,11 @@ export class RpcServer {
     });
     this.transports.push(transport);
     return address;
+  }
+
+  /** The duplicate request cache (hits, misses, drops, evictions), or null when turned off. */
+  get replyCache(): ReplyCache | null {
+    return this.dispatcher.replyCache;
   }
 
   get counters(): RpcServerCounters {
