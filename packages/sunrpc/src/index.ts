@@ -94,6 +94,20 @@ export {
   type RpcProcedureHandler,
   type RpcProgramVersion,
 } from './server/dispatch.js';
+export {
+  argsChecksum,
+  DRC_CHECKSUM_BYTES,
+  DRC_MAX_AGE_NS,
+  DRC_MAX_ENTRIES,
+  hostOf,
+  ReplyCache,
+  type ReplyCacheCounters,
+  type ReplyCacheEntry,
+  type ReplyCacheKey,
+  type ReplyCacheLookup,
+  type ReplyCacheOptions,
+} from './server/reply-cache.js';
+export { ReplyCacheError, type ReplyCacheErrorCode } from './server/reply-cache-error.js';
 export { RpcServer, type RpcServerCounters, type RpcServerOptions } from './server/server.js';
 // Statistics
 export { RPC_IOSTATS_VERSION, type RpcOpStats, RpcStats } from './stats/rpc-stats.js';
