@@ -1,24 +1,22 @@
 import 'reflect-metadata';
 import * as net from 'node:net';
-import { RealScheduler, type Scheduler, VirtualScheduler } from '@rdmalab/kernel';
+import { RealScheduler } from '@rdmalab/kernel';
 import { describe, expect, it } from 'vitest';
 import {
-  AcceptStat,
-  AUTH_NONE,
-  encodeAcceptedReplyHeader,
   RpcClient,
   RpcError,
   RpcServer,
   type RpcSlot,
-  type RpcTimeoutOptions,
   TcpTransportClass,
   TransportError,
-  type XdrBuf,
-  XdrEncoder,
 } from '../src/index.js';
+import { echo, S, setupEchoClient, successReply, track } from './support/echo-client.js';
 import { FakeTransport } from './support/fake-transport.js';
 
-const S = 1e9;
+/** The echo client with a short reconnect pause, so refused connects retry often. */
+function setup(opts: Parameters<typeof setupEchoClient<FakeTransport>>[0] = {}) {
+  return setupEchoClient({ reconnectPauseNs: 0.1 * S, ...opts });
+}
 
 /**
  * Like RPC-over-RDMA: no request slots until a connection succeeds (the request pool is sized
@@ -29,53 +27,6 @@ class SlotlessUntilConnected extends FakeTransport {
     if (!this.connectedNow) return null;
     return super.allocSlot();
   }
-}
-
-function setup(
-  opts: {
-    timeout?: Partial<RpcTimeoutOptions>;
-    slots?: number;
-    transport?: (s: Scheduler) => FakeTransport;
-  } = {},
-) {
-  const scheduler = new VirtualScheduler();
-  const transport = opts.transport?.(scheduler) ?? new FakeTransport(scheduler, opts.slots ?? 16);
-  const client = new RpcClient({
-    transport,
-    scheduler,
-    program: 400000,
-    version: 1,
-    procedureNames: { 1: 'ECHO' },
-    firstXid: 0x1000,
-    reconnectPauseNs: 0.1 * S,
-    timeout: { initialNs: 1 * S, incrementNs: 1 * S, maxNs: 10 * S, retries: 2, soft: true, ...opts.timeout },
-  });
-  return { scheduler, transport, client };
-}
-
-function successReply(xid: number, value: number): XdrBuf {
-  const enc = new XdrEncoder();
-  encodeAcceptedReplyHeader(enc, xid, AUTH_NONE, AcceptStat.SUCCESS);
-  enc.writeUint(value);
-  return enc.finish();
-}
-
-function echo(client: RpcClient, value: number, signal?: AbortSignal): Promise<number> {
-  return client.call({
-    proc: 1,
-    encodeArgs: (e) => e.writeUint(value),
-    decodeResult: (d) => d.readUint('echo'),
-    signal,
-  });
-}
-
-function track<T>(p: Promise<T>): { value?: T; error?: unknown; done: boolean } {
-  const state: { value?: T; error?: unknown; done: boolean } = { done: false };
-  p.then(
-    (v) => Object.assign(state, { value: v, done: true }),
-    (e) => Object.assign(state, { error: e, done: true }),
-  );
-  return state;
 }
 
 describe('a call waiting in the backlog has a timeout (virtual time)', () => {

@@ -1,67 +1,18 @@
 import 'reflect-metadata';
-import { VirtualScheduler } from '@rdmalab/kernel';
 import { describe, expect, it } from 'vitest';
 import {
-  AcceptStat,
-  AUTH_NONE,
-  encodeAcceptedReplyHeader,
   encodeDeniedReply,
   RejectStat,
   RPC_REPLY_HEADER_BYTES,
-  RpcClient,
   RpcDeniedError,
   RpcError,
   type RpcRequest,
-  type RpcTimeoutOptions,
   RpcTransportReplyError,
   XdrBuf,
   type XdrDecoder,
   XdrEncoder,
 } from '../src/index.js';
-import { FakeTransport } from './support/fake-transport.js';
-
-const S = 1e9;
-
-function setup(opts: { slots?: number; timeout?: Partial<RpcTimeoutOptions> } = {}) {
-  const scheduler = new VirtualScheduler();
-  const transport = new FakeTransport(scheduler, opts.slots ?? 16);
-  const client = new RpcClient({
-    transport,
-    scheduler,
-    program: 400000,
-    version: 1,
-    procedureNames: { 1: 'ECHO' },
-    firstXid: 0x1000,
-    timeout: { initialNs: 1 * S, incrementNs: 1 * S, maxNs: 10 * S, retries: 2, soft: true, ...opts.timeout },
-  });
-  return { scheduler, transport, client };
-}
-
-function successReply(xid: number, value: number): XdrBuf {
-  const enc = new XdrEncoder();
-  encodeAcceptedReplyHeader(enc, xid, AUTH_NONE, AcceptStat.SUCCESS);
-  enc.writeUint(value);
-  return enc.finish();
-}
-
-function echo(client: RpcClient, value: number, signal?: AbortSignal): Promise<number> {
-  return client.call({
-    proc: 1,
-    encodeArgs: (e) => e.writeUint(value),
-    decodeResult: (d) => d.readUint('echo'),
-    signal,
-  });
-}
-
-/** Settle a promise for inspection without awaiting it. */
-function track<T>(p: Promise<T>): { value?: T; error?: unknown; done: boolean } {
-  const state: { value?: T; error?: unknown; done: boolean } = { done: false };
-  p.then(
-    (v) => Object.assign(state, { value: v, done: true }),
-    (e) => Object.assign(state, { error: e, done: true }),
-  );
-  return state;
-}
+import { echo, S, setupEchoClient as setup, successReply, track } from './support/echo-client.js';
 
 describe('RpcClient task state machine (virtual time)', () => {
   it('retransmits on minor timeouts with growing timeouts and the same xid, then fails on the major one', async () => {

@@ -1,6 +1,6 @@
 import type { InjectionToken } from 'tsyringe';
-import type { NfsTime, Sattr3 } from '../codec/types.js';
-import type { CreateMode, Ftype3, StableHow } from '../constants.js';
+import type { CreateHow, NfsTime, Sattr3 } from '../codec/types.js';
+import type { Ftype3, StableHow } from '../constants.js';
 
 /** What a store knows about one object; the server turns it into fattr3 and file handles. */
 export interface StoreAttrs {
@@ -20,10 +20,8 @@ export interface StoreAttrs {
   readonly ctime: NfsTime;
 }
 
-/** How CREATE asks for a file (createhow3, RFC 1813 §3.3.8). */
-export type StoreCreateHow =
-  | { readonly mode: typeof CreateMode.UNCHECKED | typeof CreateMode.GUARDED; readonly attributes: Sattr3 }
-  | { readonly mode: typeof CreateMode.EXCLUSIVE; readonly verf: Uint8Array };
+/** How CREATE asks for a file: the wire's createhow3 (RFC 1813 §3.3.8), as the codec decodes it. */
+export type StoreCreateHow = CreateHow;
 
 export interface StoreDirEntry {
   readonly name: string;
